@@ -1,0 +1,120 @@
+"""`harvester`: a thin command line over the Python API of the same names.
+
+    harvester crawl [--province P] [--site ID]... [--year Y] [--db PATH] [--sandbox] [--proxy URL]
+    harvester parse PATH_OR_URL [--json]
+    harvester sandbox [--port N]
+
+Errors a user can cause (a missing file, a bad argument, an unreadable page) print one line
+and exit non-zero; they never show a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from harvester import registry
+from harvester.crawl import DEFAULT_DB, DEFAULT_REGISTRY
+
+
+class UserError(click.ClickException):
+    """A one-line error for the user (exit code 1)."""
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="gov-report-harvester")
+def main():
+    """Harvest China's 政府信息公开工作年度报告 (annual reports on government information
+    disclosure) from government portals into SQLite."""
+
+
+@main.command()
+@click.option("--province", help="Only sites of this province: full name, short name (广西) or code (45).")
+@click.option("--site", "sites", multiple=True, help="Only this registry site id (repeatable).")
+@click.option("--year", "years", multiple=True, type=int, help="Only reports on this year (repeatable).")
+@click.option("--db", default=str(DEFAULT_DB), show_default=True, type=click.Path(dir_okay=False), help="SQLite database.")
+@click.option("--sandbox", is_flag=True, help="Start the offline sandbox web and crawl it instead of the real portals.")
+@click.option("--proxy", help="Send every request (downloader and browser) through this proxy URL.")
+@click.option("--registry", "registry_path", default=str(DEFAULT_REGISTRY), show_default=True,
+              type=click.Path(dir_okay=False), help="Site registry file.")
+@click.option("--log-level", default="WARNING", show_default=True,
+              type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False))
+def crawl(province, sites, years, db, sandbox, proxy, registry_path, log_level):
+    """Crawl registry sites and store their annual reports."""
+    from harvester.crawl import crawl as run_crawl
+
+    try:
+        summary = run_crawl(db, province=province, sites=list(sites) or None, years=list(years) or None,
+                            sandbox=sandbox, proxy=proxy, registry_path=registry_path, log_level=log_level.upper())
+    except registry.RegistryError as e:
+        raise UserError(str(e)) from None
+    for line in summary.lines():
+        click.echo(line)
+
+
+@main.command()
+@click.argument("source")
+@click.option("--json", "as_json", is_flag=True, help="Print the whole parse as one JSON object.")
+def parse(source, as_json):
+    """Parse one report page (a file or an http(s) URL) into the canonical tables."""
+    from harvester.report import ParseError
+    from harvester.report import parse as parse_page
+
+    body, content_type = read_source(source)
+    try:
+        result = parse_page(body, url=source if "://" in source else None, content_type=content_type)
+    except ParseError as e:
+        raise UserError(f"{source}: {e}") from None
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False, indent=1))
+        return
+    click.echo(f"{result.get('title')} | {result.get('agency')} | {result.get('province')} | year {result.get('year')}")
+    click.echo(f"report: {result.get('is_report')}  format: {result.get('format')}  "
+               f"status: {result.get('parse_status')}  balanced: {result.get('balanced')}")
+    for failure in result.get("check_failures") or []:
+        click.echo(f"  check {failure['check']} failed on {failure['column']}: "
+                   f"{failure['expected']} != {failure['actual']}")
+
+
+def read_source(source: str) -> tuple[bytes, str | None]:
+    """Bytes and Content-Type of a file or URL; a clear one-line error when it cannot be read."""
+    if source.startswith(("http://", "https://")):
+        import urllib.error
+        import urllib.request
+
+        request = urllib.request.Request(source, headers={"User-Agent": "gov-report-harvester/0.1"})
+        try:
+            with urllib.request.urlopen(request, timeout=30) as answer:
+                return answer.read(), answer.headers.get("Content-Type")
+        except (urllib.error.URLError, OSError, ValueError) as e:
+            raise UserError(f"cannot fetch {source}: {getattr(e, 'reason', e)}") from None
+    path = Path(source)
+    try:
+        return path.read_bytes(), None
+    except FileNotFoundError:
+        raise UserError(f"no such file: {source}") from None
+    except IsADirectoryError:
+        raise UserError(f"is a directory, not a page: {source}") from None
+    except OSError as e:
+        raise UserError(f"cannot read {source}: {e.strerror}") from None
+
+
+@main.command()
+@click.option("--port", default=8899, show_default=True, type=int, help="Loopback port of the sandbox proxy.")
+def sandbox(port):
+    """Serve the offline sandbox web (real-shaped portals) as a proxy on 127.0.0.1."""
+    from harvester.sandbox.server import serve_forever
+
+    try:
+        serve_forever(port=port)
+    except OSError as e:
+        raise UserError(f"cannot serve on port {port}: {e.strerror}") from None
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,152 @@
+"""`crawl()`: run the spiders of the chosen registry sites into one SQLite database.
+
+The CLI's `harvester crawl` is a thin face over this function. One call is one run: it is
+recorded in `crawl_runs` with its arguments, counts and errors, and returns a summary.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from harvester import registry
+from harvester.store import Store
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_DB = Path("data/reports.db")
+DEFAULT_REGISTRY = PROJECT_ROOT / "data" / "sites.toml"
+
+# On our own loopback sandbox, politeness delays only slow the tests down.
+SANDBOX_SETTINGS = {
+    "DOWNLOAD_DELAY": 0,
+    "AUTOTHROTTLE_START_DELAY": 0.01,
+    "AUTOTHROTTLE_TARGET_CONCURRENCY": 8.0,
+    "CONCURRENT_REQUESTS_PER_DOMAIN": 8,
+    "DOWNLOAD_TIMEOUT": 10,
+}
+
+
+@dataclass
+class RunSummary:
+    run_id: int
+    db: Path
+    sites: list[str]
+    reports: dict[str, dict[int | None, int]] = field(default_factory=dict)  # site -> year -> count
+    outcomes: dict[str, int] = field(default_factory=dict)  # new / changed / unchanged
+    errors: list[dict] = field(default_factory=list)
+    non_reports: int = 0
+    requests: int = 0
+
+    def lines(self) -> list[str]:
+        out = [f"run {self.run_id}: {len(self.sites)} site(s), {self.requests} request(s)"]
+        for site in self.sites:
+            years = self.reports.get(site, {})
+            total = sum(years.values())
+            detail = ", ".join(f"{y or '?'}: {n}" for y, n in sorted(years.items(), key=lambda kv: kv[0] or 0))
+            out.append(f"  {site}: {total} report(s)" + (f" ({detail})" if detail else ""))
+        out.append("reports: " + ", ".join(f"{k} {v}" for k, v in self.outcomes.items()))
+        out.append(f"pages that were not reports: {self.non_reports}")
+        out.append(f"errors: {len(self.errors)}")
+        for e in self.errors[:20]:
+            out.append(f"  {e['site_id']}: {e['url']}: {e['reason']}")
+        if len(self.errors) > 20:
+            out.append(f"  ... and {len(self.errors) - 20} more (table fetch_errors)")
+        out.append(f"database: {self.db}")
+        return out
+
+
+def crawl(
+    db: str | Path = DEFAULT_DB,
+    *,
+    province: str | None = None,
+    sites: list[str] | None = None,
+    years: list[int] | None = None,
+    sandbox: bool = False,
+    proxy: str | None = None,
+    registry_path: str | Path = DEFAULT_REGISTRY,
+    log_level: str = "WARNING",
+    settings: dict | None = None,
+) -> RunSummary:
+    """Crawl the registry sites matching `province` / `sites` into `db`; returns the summary.
+
+    With `sandbox=True` the offline sandbox web is started in this process and every request
+    goes through it, so the run touches no real portal.
+    """
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "harvester.settings")
+    from scrapy.crawler import CrawlerProcess
+    from scrapy.spiderloader import SpiderLoader
+    from scrapy.utils.project import get_project_settings
+
+    from spiders.generic import spider_for
+
+    chosen = registry.select(registry.load(registry_path), province=province, site_ids=sites)
+    if not chosen:
+        raise registry.RegistryError("no registry site matches that selection")
+    db = Path(db)
+    store = Store(db)
+    store.upsert_sites(chosen)
+    args = {"province": province, "sites": sites, "years": years, "sandbox": sandbox, "proxy": proxy}
+    run_id = store.start_run(args)
+    store.close()
+
+    with contextlib.ExitStack() as stack:
+        if sandbox:
+            from harvester.sandbox import Sandbox
+
+            proxy = stack.enter_context(Sandbox()).proxy_url
+        project = get_project_settings()
+        project.setdict({
+            "HARVESTER_DB": str(db), "HARVESTER_REGISTRY": str(registry_path), "HARVESTER_RUN_ID": run_id,
+            "HARVESTER_PROXY": proxy or "", "HARVESTER_YEARS": [int(y) for y in years or []],
+            "LOG_LEVEL": log_level,
+        }, priority="cmdline")
+        if sandbox:
+            project.setdict(SANDBOX_SETTINGS, priority="cmdline")
+        if settings:
+            project.setdict(settings, priority="cmdline")
+        process = CrawlerProcess(project, install_root_handler=True)
+        loader = SpiderLoader.from_settings(project)
+        for site in chosen:
+            process.crawl(spider_for(site, loader), site=site.id)
+        crawlers = list(process.crawlers)
+        process.start()
+
+    return finish(db, run_id, chosen, [c.stats.get_stats() for c in crawlers])
+
+
+def finish(db: Path, run_id: int, chosen, all_stats: list[dict]) -> RunSummary:
+    """Close the run record from the crawlers' stats and read the summary back from SQLite."""
+    store = Store(db)
+    total: dict[str, int] = {}
+    for stats in all_stats:
+        for key, value in stats.items():
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                total[key] = total.get(key, 0) + value
+    outcomes = {k: int(total.get(f"harvester/reports_{k}", 0)) for k in ("new", "changed", "unchanged")}
+    errors_by_kind = {k.split("/", 2)[2]: int(v) for k, v in total.items() if k.startswith("harvester/errors/")}
+    requests = int(total.get("downloader/request_count", 0))
+    store.finish_run(
+        run_id, status="finished", requests=requests, new_reports=outcomes["new"],
+        changed_reports=outcomes["changed"], unchanged_reports=outcomes["unchanged"],
+        errors=int(total.get("harvester/fetch_errors", 0)), errors_by_kind=errors_by_kind, stats=total,
+    )
+    started = store.db["crawl_runs"].get(run_id)["started"]
+    ids = [s.id for s in chosen]
+    marks = ",".join("?" * len(ids))
+    summary = RunSummary(run_id=run_id, db=db.resolve(), sites=ids, outcomes=outcomes, requests=requests)
+    for row in store.db.query(
+        f"select site_id, year, count(*) n from reports where site_id in ({marks}) and last_seen >= ? "
+        "group by site_id, year", ids + [started],
+    ):
+        summary.reports.setdefault(row["site_id"], {})[row["year"]] = row["n"]
+    summary.errors = list(store.db.query(
+        f"select site_id, url, reason from fetch_errors where run_id = ? and site_id in ({marks}) order by site_id, url",
+        [run_id] + ids,
+    ))
+    summary.non_reports = store.db.execute(
+        f"select count(*) from non_reports where site_id in ({marks}) and last_seen >= ?", ids + [started]
+    ).fetchone()[0]
+    store.close()
+    return summary

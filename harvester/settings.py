@@ -1,0 +1,70 @@
+"""Scrapy settings for the harvester.
+
+Every setting is documented where it is set. `harvester crawl` starts from these and overrides
+only what its options say (database path, proxy, sandbox); `scrapy crawl <site>` uses them as is.
+"""
+
+BOT_NAME = "gov-report-harvester"
+
+# Where spiders live: family base spiders and per-site spiders are found by `scrapy list`.
+SPIDER_MODULES = ["spiders"]
+NEWSPIDER_MODULE = "spiders.sites"
+
+# An honest User-Agent: portals' operators can see who we are and how to reach us.
+USER_AGENT = (
+    "gov-report-harvester/0.1 (+https://github.com/gov-report-harvester/harvester; "
+    "research crawler for 政府信息公开工作年度报告; contact: harvester@users.noreply.github.com)"
+)
+
+# Politeness by default: robots.txt obeyed, few parallel requests per portal, a delay that
+# AutoThrottle adapts to each portal's latency. Government portals are often small servers.
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 0.5
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+
+# Slow and failing portals: give up on a page after 30 s, retry 5xx and timeouts twice
+# (Scrapy's RetryMiddleware backs off through the scheduler); what still fails is recorded.
+DOWNLOAD_TIMEOUT = 30
+RETRY_ENABLED = True
+RETRY_TIMES = 2
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+
+# Let error answers reach the spider's errback so they are recorded, not silently dropped.
+HTTPERROR_ALLOW_ALL = False
+
+DOWNLOADER_MIDDLEWARES = {
+    # Routes every request (and the browser) through HARVESTER_PROXY when one is set;
+    # runs just before Scrapy's HttpProxyMiddleware (750), which does the proxying.
+    "harvester.middlewares.ProxyMiddleware": 740,
+}
+
+# One stage per module, in the order a page flows: parse, classify, dedupe, store.
+ITEM_PIPELINES = {
+    "pipelines.parse.ParsePipeline": 100,
+    "pipelines.classify.ClassifyPipeline": 200,
+    "pipelines.dedupe.DedupePipeline": 300,
+    "pipelines.store.StorePipeline": 400,
+}
+
+# Scrapy 2.19 defaults, stated so that a reader need not look them up.
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+FEED_EXPORT_ENCODING = "utf-8"
+LOG_LEVEL = "INFO"
+
+# --- the harvester's own settings -----------------------------------------------------------
+# The SQLite database every run writes to (`harvester crawl --db PATH` overrides it).
+HARVESTER_DB = "data/reports.db"
+# The site registry spiders read their portals from.
+HARVESTER_REGISTRY = "data/sites.toml"
+# A proxy for every request, e.g. "http://127.0.0.1:8899" (the sandbox) or a user's own;
+# empty: Scrapy's HttpProxyMiddleware still honours http_proxy / https_proxy from the environment.
+HARVESTER_PROXY = ""
+# Only reports for these years (empty: all); set by `harvester crawl --year`.
+HARVESTER_YEARS = []
+# The crawl_runs row this process writes into (set by `harvester crawl`; absent: a new run).
+HARVESTER_RUN_ID = None

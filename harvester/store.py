@@ -1,0 +1,295 @@
+"""The SQLite store: the schema in one place and every write, through sqlite-utils.
+
+Why one module: the pipelines, the CLI and the tests all need the same tables; keeping the
+schema as code here means a change to it is one diff, and every write is an upsert on a
+stable key, so re-running a crawl never adds duplicate rows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import sqlite_utils
+
+from harvester.items import utcnow
+
+# Table 3 columns, in the official order (report-format.md).
+APPLICANT_COLUMNS = (
+    "natural_person",
+    "commercial_enterprise",
+    "research_institution",
+    "social_welfare_org",
+    "legal_service_org",
+    "other_org",
+    "total",
+)
+# Table 4 keys as printed by the parser, and their column names in SQLite.
+REVIEW_KEYS = tuple(
+    f"{group}.{result}"
+    for group in ("review", "suit_direct", "suit_after_review")
+    for result in ("upheld", "corrected", "other", "pending", "total")
+)
+
+
+def review_column(key: str) -> str:
+    return key.replace(".", "_")
+
+
+SCHEMA = {
+    "sites": (
+        {
+            "id": str, "agency": str, "province": str, "city": str, "county": str, "level": str,
+            "homepage": str, "columns": str, "family": str, "spider": str, "verified": int, "source": str,
+        },
+        {"pk": "id"},
+    ),
+    "reports": (
+        {
+            "id": str, "site_id": str, "agency": str, "province": str, "level": str, "year": int,
+            "title": str, "url": str, "published": str, "format": str, "parse_status": str,
+            "parse_reason": str, "check_status": str, "balanced": int, "mirrored_copy_in_page": int,
+            "overview": str, "problems": str, "other_matters": str, "text": str,
+            "content_hash": str, "page_hash": str, "version": int, "sources": int,
+            "first_seen": str, "last_seen": str,
+        },
+        {"pk": "id", "foreign_keys": [("site_id", "sites", "id")]},
+    ),
+    "report_sources": (
+        {
+            "url": str, "report_id": str, "site_id": str, "kind": str, "canonical": int,
+            "content_hash": str, "page_hash": str, "published": str, "etag": str,
+            "last_modified": str, "first_seen": str, "last_seen": str,
+        },
+        {"pk": "url", "foreign_keys": [("report_id", "reports", "id")]},
+    ),
+    "report_versions": (
+        {
+            "report_id": str, "version": int, "content_hash": str, "page_hash": str, "url": str,
+            "published": str, "values_json": str, "first_seen": str, "last_seen": str,
+        },
+        {"pk": ("report_id", "version"), "foreign_keys": [("report_id", "reports", "id")]},
+    ),
+    "pages": (
+        {"hash": str, "url": str, "content_type": str, "size": int, "body": bytes, "fetched_at": str},
+        {"pk": "hash"},
+    ),
+    "active_disclosure": (
+        {"report_id": str, "item": str, "metric": str, "value": float, "unit": str, "raw": str},
+        {"pk": ("report_id", "item", "metric"), "foreign_keys": [("report_id", "reports", "id")]},
+    ),
+    "applications": (
+        dict({"report_id": str, "row": str, "position": int}, **{c: int for c in APPLICANT_COLUMNS}, raw=str),
+        {"pk": ("report_id", "row"), "foreign_keys": [("report_id", "reports", "id")]},
+    ),
+    "reviews_litigation": (
+        dict({"report_id": str}, **{review_column(k): int for k in REVIEW_KEYS}, raw=str),
+        {"pk": "report_id", "foreign_keys": [("report_id", "reports", "id")]},
+    ),
+    "check_failures": (
+        {"report_id": str, "check": str, "column": str, "expected": float, "actual": float},
+        {"pk": ("report_id", "check", "column"), "foreign_keys": [("report_id", "reports", "id")]},
+    ),
+    "non_reports": (
+        {"url": str, "site_id": str, "title": str, "reason": str, "page_hash": str,
+         "first_seen": str, "last_seen": str},
+        {"pk": "url"},
+    ),
+    "fetch_errors": (
+        {"url": str, "site_id": str, "status": int, "reason": str, "list_url": str, "title": str,
+         "run_id": int, "first_seen": str, "last_seen": str},
+        {"pk": "url"},
+    ),
+    "crawl_runs": (
+        {"id": int, "started": str, "finished": str, "args": str, "status": str, "requests": int,
+         "new_reports": int, "changed_reports": int, "unchanged_reports": int, "errors": int,
+         "errors_by_kind": str, "stats": str},
+        {"pk": "id"},
+    ),
+}
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+class Store:
+    """A harvest database. Open with a path; tables are created on first use."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite_utils.Database(self.path)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.ensure_schema()
+
+    def close(self):
+        self.db.close()
+
+    def ensure_schema(self):
+        """Create missing tables and add missing columns: schema changes as code."""
+        for name, (columns, options) in SCHEMA.items():
+            table = self.db[name]
+            if not table.exists():
+                table.create(columns, **options)
+            else:
+                have = set(table.columns_dict)
+                for col, typ in columns.items():
+                    if col not in have:
+                        table.add_column(col, typ)
+
+    # --- sites and runs -----------------------------------------------------------------------
+    def upsert_sites(self, sites):
+        self.db["sites"].upsert_all([s.as_row() for s in sites], pk="id", alter=True)
+
+    def start_run(self, args: dict) -> int:
+        table = self.db["crawl_runs"]
+        table.insert({"started": utcnow(), "args": json.dumps(args, ensure_ascii=False), "status": "running"})
+        return table.last_pk
+
+    def finish_run(self, run_id: int, **fields):
+        fields.setdefault("finished", utcnow())
+        for key in ("stats", "errors_by_kind"):
+            if key in fields and not isinstance(fields[key], str):
+                fields[key] = json.dumps(fields[key], ensure_ascii=False, default=str)
+        self.db["crawl_runs"].update(run_id, fields)
+
+    # --- raw pages ----------------------------------------------------------------------------
+    def save_page(self, url: str, body: bytes, content_type: str | None, fetched_at: str) -> str:
+        """Keep the raw bytes of a fetched page, content-addressed, so it can be parsed again."""
+        digest = sha256(body)
+        if not self.db["pages"].count_where("hash = ?", [digest]):
+            self.db["pages"].insert(
+                {"hash": digest, "url": url, "content_type": content_type, "size": len(body),
+                 "body": body, "fetched_at": fetched_at},
+                pk="hash",
+            )
+        return digest
+
+    # --- errors and non-reports -----------------------------------------------------------------
+    def save_fetch_error(self, error, run_id: int | None = None):
+        table = self.db["fetch_errors"]
+        row = {"url": error.url, "site_id": error.site_id, "status": error.status, "reason": error.reason,
+               "list_url": error.list_url, "title": error.title, "run_id": run_id, "last_seen": error.fetched_at}
+        if not table.count_where("url = ?", [error.url]):
+            row["first_seen"] = error.fetched_at
+        table.upsert(row, pk="url")
+
+    def save_non_report(self, url, site_id, title, reason, page_hash, seen):
+        table = self.db["non_reports"]
+        row = {"url": url, "site_id": site_id, "title": title, "reason": reason, "page_hash": page_hash,
+               "last_seen": seen}
+        if not table.count_where("url = ?", [url]):
+            row["first_seen"] = seen
+        table.upsert(row, pk="url")
+        # A link that failed before and now answers is no longer an error.
+        self.db["fetch_errors"].delete_where("url = ?", [url])
+
+    # --- reports ------------------------------------------------------------------------------
+    def report_row(self, report_id: str) -> dict | None:
+        rows = list(self.db["reports"].rows_where("id = ?", [report_id]))
+        return rows[0] if rows else None
+
+    def source_row(self, url: str) -> dict | None:
+        rows = list(self.db["report_sources"].rows_where("url = ?", [url]))
+        return rows[0] if rows else None
+
+    def save_report(self, report: dict, source: dict, values: dict | None) -> str:
+        """Upsert one report, its source URL, its version and its table rows.
+
+        Returns "new", "changed" (a new version of a known report) or "unchanged".
+        `report` holds the reports columns (id, content_hash, ...); `source` the report_sources
+        columns of the URL it came from; `values` the parsed tables (None when not parsed).
+        """
+        seen = report["last_seen"]
+        with self.db.conn:
+            old = self.report_row(report["id"])
+            versions = self.db["report_versions"]
+            known = list(versions.rows_where("report_id = ? and content_hash = ?", [report["id"], report["content_hash"]]))
+            if old is None:
+                outcome, version = "new", 1
+            elif known:
+                outcome, version = "unchanged", known[0]["version"]
+            else:
+                outcome = "changed"
+                version = max(r["version"] for r in versions.rows_where("report_id = ?", [report["id"]])) + 1
+            if known:
+                versions.update((report["id"], version), {"last_seen": seen})
+            else:
+                versions.insert({
+                    "report_id": report["id"], "version": version, "content_hash": report["content_hash"],
+                    "page_hash": report.get("page_hash"), "url": source["url"], "published": report.get("published"),
+                    "values_json": json.dumps(values, ensure_ascii=False) if values else None,
+                    "first_seen": seen, "last_seen": seen,
+                })
+            latest = max(r["version"] for r in versions.rows_where("report_id = ?", [report["id"]]))
+            row = dict(report, version=latest)
+            if old is not None:
+                row["first_seen"] = old["first_seen"]
+                if version < latest:  # an older copy seen again: only touch last_seen
+                    row = {"id": report["id"], "last_seen": seen}
+            else:
+                row["first_seen"] = seen
+            self.db["reports"].upsert(row, pk="id", alter=True)
+            self._save_source(source, seen)
+            if values is not None and version == latest:
+                self._save_values(report["id"], values)
+            self.db["fetch_errors"].delete_where("url = ?", [source["url"]])
+            self.db["reports"].update(
+                report["id"], {"sources": self.db["report_sources"].count_where("report_id = ?", [report["id"]])}
+            )
+        return outcome
+
+    def _save_source(self, source: dict, seen: str):
+        table = self.db["report_sources"]
+        row = dict(source, last_seen=seen)
+        if not table.count_where("url = ?", [source["url"]]):
+            row["first_seen"] = seen
+        table.upsert(row, pk="url", alter=True)
+
+    def _save_values(self, report_id: str, values: dict):
+        """Replace the table rows of a report with those of its current version."""
+        for name in ("active_disclosure", "applications", "reviews_litigation", "check_failures"):
+            self.db[name].delete_where("report_id = ?", [report_id])
+        raw = values.get("raw") or {}
+        units = values.get("units") or {}
+        ad = values.get("active_disclosure") or {}
+        self.db["active_disclosure"].insert_all(
+            (
+                {"report_id": report_id, "item": item, "metric": metric, "value": value,
+                 "unit": units.get(f"active_disclosure/{item}/{metric}"),
+                 "raw": raw.get(f"active_disclosure/{item}/{metric}")}
+                for item, metrics in ad.items() for metric, value in (metrics or {}).items()
+            ),
+            pk=("report_id", "item", "metric"),
+        )
+        apps = values.get("applications") or {}
+        rows = []
+        for position, (row_key, cells) in enumerate(apps.items()):
+            cells = cells or {}
+            row_raw = {c: raw[f"applications/{row_key}/{c}"] for c in APPLICANT_COLUMNS
+                       if f"applications/{row_key}/{c}" in raw}
+            rows.append(dict({"report_id": report_id, "row": row_key, "position": position},
+                             **{c: cells.get(c) for c in APPLICANT_COLUMNS},
+                             raw=json.dumps(row_raw, ensure_ascii=False) if row_raw else None))
+        self.db["applications"].insert_all(rows, pk=("report_id", "row"))
+        rl = values.get("reviews_litigation")
+        if rl:
+            rl_raw = {k: raw[f"reviews_litigation/{k}"] for k in REVIEW_KEYS if f"reviews_litigation/{k}" in raw}
+            self.db["reviews_litigation"].insert(
+                dict({"report_id": report_id}, **{review_column(k): rl.get(k) for k in REVIEW_KEYS},
+                     raw=json.dumps(rl_raw, ensure_ascii=False) if rl_raw else None),
+                pk="report_id",
+            )
+        self.db["check_failures"].insert_all(
+            ({"report_id": report_id, "check": f["check"], "column": f["column"],
+              "expected": f.get("expected"), "actual": f.get("actual")}
+             for f in values.get("check_failures") or []),
+            pk=("report_id", "check", "column"),
+            replace=True,
+        )
+
+    # --- summaries ----------------------------------------------------------------------------
+    def counts(self) -> dict[str, int]:
+        return {name: self.db[name].count for name in SCHEMA}

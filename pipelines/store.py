@@ -1,0 +1,79 @@
+"""Stage 4: write everything to SQLite through harvester.store (the only module that writes).
+
+Reports, their sources and versions, their table rows; pages that turned out not to be
+reports; links that failed. Every write is an upsert on a stable key, so a re-run adds nothing
+twice. Outcomes are counted in the crawl stats for the run record.
+"""
+
+from __future__ import annotations
+
+from harvester.dedupe import source_kind
+from harvester.items import FetchError, ReportPage
+from harvester.pagetext import page_text
+from harvester.store import Store
+
+
+class StorePipeline:
+    def __init__(self, db_path: str, run_id: int | None, stats):
+        self.db_path, self.run_id, self.stats = db_path, run_id, stats
+        self.store = None
+        self.levels: dict[str, str] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        s = crawler.settings
+        return cls(s.get("HARVESTER_DB"), s.getint("HARVESTER_RUN_ID") or None, crawler.stats)
+
+    def open_spider(self, spider=None):
+        self.store = Store(self.db_path)
+        site = getattr(spider, "site", None)
+        if site is not None:
+            self.store.upsert_sites([site])
+            self.levels = {site.id: site.level}
+
+    def close_spider(self, spider=None):
+        if self.store:
+            self.store.close()
+
+    def process_item(self, item, spider=None):
+        if isinstance(item, FetchError):
+            self.store.save_fetch_error(item, self.run_id)
+            self.stats.inc_value("harvester/fetch_errors")
+        elif isinstance(item, ReportPage):
+            page_hash = self.store.save_page(item.url, item.body, item.content_type, item.fetched_at)
+            if item.kind == "report":
+                outcome = self.store.save_report(*self.rows(item, page_hash))
+                self.stats.inc_value(f"harvester/reports_{outcome}")
+            else:
+                parsed = item.parsed or {}
+                self.store.save_non_report(item.url, item.site_id, parsed.get("title") or item.title,
+                                           parsed.get("parse_reason") or "not a report", page_hash, item.fetched_at)
+                self.stats.inc_value("harvester/non_reports")
+        return item
+
+    def rows(self, item: ReportPage, page_hash: str):
+        p = item.parsed or {}
+        sections = p.get("sections") or {}
+        failures = p.get("check_failures")
+        report = {
+            "id": item.report_id, "site_id": item.site_id,
+            "agency": p.get("agency") or item.agency, "province": p.get("province") or item.province,
+            "level": self.levels.get(item.site_id), "year": p.get("year") or item.year,
+            "title": p.get("title") or item.title, "url": item.url,
+            "published": p.get("published") or item.published, "format": p.get("format"),
+            "parse_status": p.get("parse_status"), "parse_reason": p.get("parse_reason"),
+            "check_status": None if failures is None else ("failed" if failures else "passed"),
+            "balanced": p.get("balanced"), "mirrored_copy_in_page": p.get("mirrored_copy_in_page"),
+            "overview": sections.get("overview"), "problems": sections.get("problems"),
+            "other_matters": sections.get("other_matters"),
+            "text": page_text(item.html or ""), "content_hash": item.content_hash, "page_hash": page_hash,
+            "last_seen": item.fetched_at,
+        }
+        source = {
+            "url": item.url, "report_id": item.report_id, "site_id": item.site_id,
+            "kind": source_kind(item.url),
+            "content_hash": item.content_hash, "page_hash": page_hash, "published": report["published"],
+            "etag": item.headers.get("ETag"), "last_modified": item.headers.get("Last-Modified"),
+        }
+        values = p if p.get("parse_status") not in (None, "failed") else None
+        return report, source, values

@@ -1,0 +1,219 @@
+"""The spider every portal shares: registry site → column(s) → list pages → report pages.
+
+Families (TRS, VSB, JCMS, ...) subclass it and override only how their lists are paged and
+written; a per-site spider overrides only what its portal does differently. Spiders fetch and
+hand over bytes: parsing, dedupe and storage happen in the pipelines.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urljoin, urlsplit
+
+import scrapy
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutError
+
+from harvester import registry
+from harvester.items import FetchError, ReportPage
+from harvester.report import looks_like_report_title, year_from_title
+
+DATE = re.compile(r"(20\d\d|19\d\d)\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
+NEXT_PAGE_TEXT = re.compile(r"^\s*(下一页|下页|后页|尾页|末页|>|»|›)\s*$")
+ATTACHMENT = re.compile(r"\.(pdf|docx?|xlsx?|wps|et|ofd|zip|rar)(?:$|\?)|download\.jsp|/P0\d{8}", re.I)
+TWIN = re.compile(r"_app\.s?html?$|/mpost_\d+\.html$", re.I)
+DIRECTORY_INDEX = re.compile(r"/(index(\.s?html?|\.htm|\.jsp|\.php)?)?$")
+
+
+def parse_date(text: str | None) -> str | None:
+    """The first date in a text as YYYY-MM-DD (list rows show 2024-01-30, 2024/1/30, 2024年1月30日)."""
+    m = DATE.search(text or "")
+    if not m:
+        return None
+    y, mo, d = (int(x) for x in m.groups())
+    if not (1 <= mo <= 12 and 1 <= d <= 31):
+        return None
+    return f"{y:04d}-{mo:02d}-{d:02d}"
+
+
+def clean(text: str | None) -> str:
+    return re.sub(r"\s+", " ", text or "").strip()
+
+
+class ReportSpider(scrapy.Spider):
+    """Crawls one registry site (`scrapy crawl generic -a site=ID`); per-site subclasses set `site_id`."""
+
+    name = "generic"
+    site_id: str | None = None
+    custom_settings: dict = {}
+
+    def __init__(self, site: str | None = None, registry_path: str | None = None, years=None, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.site_id = site or self.site_id
+        self.registry_path = registry_path
+        self._years = years
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        kwargs.setdefault("registry_path", crawler.settings.get("HARVESTER_REGISTRY"))
+        kwargs.setdefault("years", crawler.settings.getlist("HARVESTER_YEARS"))
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        if not spider.site_id:
+            raise ValueError(f"spider {cls.name!r} needs a site: scrapy crawl {cls.name} -a site=ID")
+        spider.site = registry.get(spider.site_id, spider.registry_path or registry.DEFAULT_PATH)
+        spider.years = {int(y) for y in (spider._years or [])}
+        return spider
+
+    # --- start --------------------------------------------------------------------------------
+    async def start(self):
+        for url in self.site.columns:
+            yield self.column_request(url)
+
+    def column_request(self, url: str, **meta) -> scrapy.Request:
+        return scrapy.Request(url, callback=self.parse_column, errback=self.on_error,
+                              meta=dict(meta, column=meta.get("column", url)))
+
+    # --- list pages ---------------------------------------------------------------------------
+    def parse_column(self, response):
+        """One list page: report links, further pages of the list, sub-columns."""
+        column = response.meta.get("column", response.url)
+        for entry in self.list_entries(response):
+            if self.wants(entry["title"]):
+                yield self.report_request(entry, response)
+        for url in self.page_urls(response):
+            yield self.column_request(url, column=column)
+        for url in self.subcolumn_urls(response, column):
+            yield self.column_request(url)
+
+    def list_entries(self, response):
+        """(url, title, published) of every link on a list page; the title filter picks reports.
+
+        The `title` attribute wins over the link text, which lists often cut short with '...'.
+        """
+        for a in response.css("a[href]"):
+            href = a.attrib.get("href", "").strip()
+            if not href or href.startswith(("#", "javascript:", "mailto:")):
+                continue
+            title = clean(a.attrib.get("title")) or clean(" ".join(a.css("::text").getall()))
+            if not title:
+                continue
+            row = a.xpath("ancestor::*[self::li or self::tr or self::dd or self::div][1]")
+            yield {
+                "url": response.urljoin(href),
+                "title": title,
+                "published": parse_date(" ".join(row.css("::text").getall())) if row else None,
+            }
+
+    def wants(self, title: str) -> bool:
+        if not looks_like_report_title(title):
+            return False
+        if self.years:
+            year = year_from_title(title)
+            return year is None or year in self.years
+        return True
+
+    def page_urls(self, response):
+        """Further pages of the same list: '下一页' / '尾页' links by default; families override."""
+        for a in response.css("a[href]"):
+            text = clean(" ".join(a.css("::text").getall()))
+            if NEXT_PAGE_TEXT.match(text) or (text.isdigit() and len(text) <= 4):
+                href = a.attrib["href"].strip()
+                if href and not href.startswith(("#", "javascript:")):
+                    yield response.urljoin(href)
+
+    def subcolumn_urls(self, response, column: str):
+        """Columns split by body or year (本级/部门/乡镇, 2023/...): index pages below this column."""
+        base = urlsplit(column)
+        prefix = base.path.rsplit("/", 1)[0] + "/"
+        for a in response.css("a[href]"):
+            url = response.urljoin(a.attrib["href"].strip())
+            parts = urlsplit(url)
+            if parts.netloc != base.netloc or parts.query:
+                continue
+            path = parts.path
+            if path.startswith(prefix) and len(path) > len(prefix) and DIRECTORY_INDEX.search(path):
+                sub = DIRECTORY_INDEX.sub("/", path)
+                if sub != prefix and sub.startswith(prefix):
+                    yield url
+
+    # --- report pages -------------------------------------------------------------------------
+    def report_request(self, entry: dict, response) -> scrapy.Request:
+        return scrapy.Request(
+            entry["url"], callback=self.parse_report, errback=self.on_error,
+            meta={"entry": entry, "list_url": response.url},
+        )
+
+    def parse_report(self, response):
+        entry = response.meta.get("entry", {})
+        yield self.report_item(response, entry)
+        for url in self.twin_urls(response):
+            yield scrapy.Request(url, callback=self.parse_twin, errback=self.on_error,
+                                 meta={"entry": dict(entry, url=url), "list_url": response.url})
+
+    def parse_twin(self, response):
+        """A mobile/print twin: stored as one more source of the same report."""
+        yield self.report_item(response, response.meta.get("entry", {}))
+
+    def report_item(self, response, entry: dict) -> ReportPage:
+        title = entry.get("title")
+        return ReportPage(
+            url=response.url,
+            site_id=self.site.id,
+            agency=self.site.agency,
+            province=self.site.province,
+            body=response.body,
+            content_type=response.headers.get("Content-Type", b"").decode("latin-1") or None,
+            status=response.status,
+            title=title,
+            year=year_from_title(title) if title else None,
+            published=entry.get("published"),
+            list_url=response.meta.get("list_url"),
+            attachments=list(self.attachments(response)),
+            twins=list(self.twin_urls(response)),
+            headers={k: response.headers.get(k, b"").decode("latin-1")
+                     for k in ("ETag", "Last-Modified") if response.headers.get(k)},
+        )
+
+    def attachments(self, response):
+        if not hasattr(response, "css"):
+            return
+        for a in response.css("a[href]"):
+            href = a.attrib["href"].strip()
+            if ATTACHMENT.search(href):
+                yield {"url": response.urljoin(href), "name": clean(" ".join(a.css("::text").getall())) or None}
+
+    def twin_urls(self, response):
+        if not hasattr(response, "css"):
+            return []
+        urls = []
+        for a in response.css("a[href]"):
+            href = a.attrib["href"].strip()
+            url = response.urljoin(href)
+            if TWIN.search(urlsplit(url).path) and url != response.url and url not in urls:
+                urls.append(url)
+        # Some pages print the twin's address as text (seed 003: "./t..._app.shtml").
+        for text in response.xpath("//body//text()").re(r"\.?/?[\w/.-]*_app\.s?html?"):
+            url = urljoin(response.url, text)
+            if TWIN.search(url) and url != response.url and url not in urls:
+                urls.append(url)
+        return urls
+
+    # --- errors -------------------------------------------------------------------------------
+    def on_error(self, failure):
+        """Record what could not be fetched; the run goes on."""
+        request = failure.request
+        entry = request.meta.get("entry", {})
+        status, reason = None, repr(failure.value)
+        if failure.check(HttpError):
+            status = failure.value.response.status
+            reason = f"HTTP {status}"
+        elif failure.check(DNSLookupError):
+            reason = "DNS lookup failed"
+        elif failure.check(TimeoutError, TCPTimedOutError):
+            reason = "timed out"
+        else:
+            reason = f"{failure.type.__name__}: {failure.getErrorMessage()}"
+        self.logger.warning("failed %s: %s", request.url, reason)
+        self.crawler.stats.inc_value(f"harvester/errors/{reason.split(':')[0]}")
+        yield FetchError(url=request.url, site_id=self.site.id, reason=reason, status=status,
+                         list_url=request.meta.get("list_url"), title=entry.get("title"))

@@ -1,0 +1,22 @@
+"""Which spider crawls a registry site: its own, else its CMS family's, else the generic one.
+
+Sites added with `harvester add-site` have no spider of their own and run on their family's.
+"""
+
+from __future__ import annotations
+
+from spiders.base import ReportSpider
+from spiders.families.trs import TRSSpider
+
+FAMILIES: dict[str, type[ReportSpider]] = {"trs": TRSSpider}
+
+
+def spider_for(site, loader=None) -> type[ReportSpider]:
+    if loader is None:
+        from scrapy.spiderloader import SpiderLoader
+        from scrapy.utils.project import get_project_settings
+
+        loader = SpiderLoader.from_settings(get_project_settings())
+    if site.spider and site.spider != "generic" and site.spider in loader.list():
+        return loader.load(site.spider)
+    return FAMILIES.get(site.family, ReportSpider)
