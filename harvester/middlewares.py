@@ -18,7 +18,7 @@ class ProxyMiddleware:
     def from_crawler(cls, crawler):
         return cls(crawler.settings.get("HARVESTER_PROXY") or "")
 
-    def process_request(self, request, spider=None):
+    def process_request(self, request):
         if self.proxy and "proxy" not in request.meta:
             request.meta["proxy"] = self.proxy
         return None

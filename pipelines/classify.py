@@ -12,7 +12,7 @@ from harvester.report import looks_like_report_title
 
 
 class ClassifyPipeline:
-    def process_item(self, item, spider=None):
+    def process_item(self, item):
         if not isinstance(item, ReportPage):
             return item
         verdict = (item.parsed or {}).get("is_report")

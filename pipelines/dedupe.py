@@ -12,7 +12,7 @@ from harvester.items import ReportPage
 
 
 class DedupePipeline:
-    def process_item(self, item, spider=None):
+    def process_item(self, item):
         if not isinstance(item, ReportPage) or item.kind != "report":
             return item
         parsed = item.parsed or {}

@@ -6,8 +6,13 @@ reason: it is stored, never dropped.
 
 from __future__ import annotations
 
+import logging
+
 from harvester.items import ReportPage
 from harvester.report import decode_html, parse
+
+
+logger = logging.getLogger(__name__)
 
 
 def failed(reason: str) -> dict:
@@ -15,7 +20,7 @@ def failed(reason: str) -> dict:
 
 
 class ParsePipeline:
-    def process_item(self, item, spider=None):
+    def process_item(self, item):
         if not isinstance(item, ReportPage):
             return item
         try:
@@ -26,6 +31,6 @@ class ParsePipeline:
         try:
             item.parsed = parse(item.html, url=item.url, content_type=item.content_type)
         except Exception as e:  # one bad page never stops a run
-            spider.logger.warning("parse failed for %s: %s", item.url, e) if spider else None
+            logger.warning("parse failed for %s: %s", item.url, e)
             item.parsed = failed(f"{type(e).__name__}: {e}")
         return item

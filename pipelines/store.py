@@ -14,28 +14,28 @@ from harvester.store import Store
 
 
 class StorePipeline:
-    def __init__(self, db_path: str, run_id: int | None, stats):
-        self.db_path, self.run_id, self.stats = db_path, run_id, stats
+    def __init__(self, db_path: str, run_id: int | None, crawler):
+        self.db_path, self.run_id, self.crawler, self.stats = db_path, run_id, crawler, crawler.stats
         self.store = None
         self.levels: dict[str, str] = {}
 
     @classmethod
     def from_crawler(cls, crawler):
         s = crawler.settings
-        return cls(s.get("HARVESTER_DB"), s.getint("HARVESTER_RUN_ID") or None, crawler.stats)
+        return cls(s.get("HARVESTER_DB"), s.getint("HARVESTER_RUN_ID") or None, crawler)
 
-    def open_spider(self, spider=None):
+    def open_spider(self):
         self.store = Store(self.db_path)
-        site = getattr(spider, "site", None)
+        site = getattr(self.crawler.spider, "site", None)
         if site is not None:
             self.store.upsert_sites([site])
             self.levels = {site.id: site.level}
 
-    def close_spider(self, spider=None):
+    def close_spider(self):
         if self.store:
             self.store.close()
 
-    def process_item(self, item, spider=None):
+    def process_item(self, item):
         if isinstance(item, FetchError):
             self.store.save_fetch_error(item, self.run_id)
             self.stats.inc_value("harvester/fetch_errors")
