@@ -18,6 +18,7 @@ import click
 
 from harvester import registry
 from harvester.crawl import DEFAULT_DB, DEFAULT_REGISTRY
+from harvester.runlock import RunLocked
 
 
 class UserError(click.ClickException):
@@ -49,7 +50,7 @@ def crawl(province, sites, years, db, sandbox, proxy, registry_path, log_level):
     try:
         summary = run_crawl(db, province=province, sites=list(sites) or None, years=list(years) or None,
                             sandbox=sandbox, proxy=proxy, registry_path=registry_path, log_level=log_level.upper())
-    except registry.RegistryError as e:
+    except (registry.RegistryError, RunLocked) as e:
         raise UserError(str(e)) from None
     for line in summary.lines():
         click.echo(line)

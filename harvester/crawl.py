@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from harvester import registry
+from harvester.runlock import RunLock
 from harvester.store import Store
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -75,16 +76,22 @@ def crawl(
     goes through it, so the run touches no real portal.
     """
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "harvester.settings")
+    chosen = registry.select(registry.load(registry_path), province=province, site_ids=sites)
+    if not chosen:
+        raise registry.RegistryError("no registry site matches that selection")
+    db = Path(db)
+    with RunLock(db):
+        return _crawl(db, chosen, province=province, sites=sites, years=years, sandbox=sandbox, proxy=proxy,
+                      registry_path=registry_path, log_level=log_level, settings=settings)
+
+
+def _crawl(db: Path, chosen, *, province, sites, years, sandbox, proxy, registry_path, log_level, settings):
     from scrapy.crawler import CrawlerProcess
     from scrapy.spiderloader import SpiderLoader
     from scrapy.utils.project import get_project_settings
 
     from spiders.generic import spider_for
 
-    chosen = registry.select(registry.load(registry_path), province=province, site_ids=sites)
-    if not chosen:
-        raise registry.RegistryError("no registry site matches that selection")
-    db = Path(db)
     store = Store(db)
     store.upsert_sites(chosen)
     args = {"province": province, "sites": sites, "years": years, "sandbox": sandbox, "proxy": proxy}
@@ -96,10 +103,14 @@ def crawl(
             from harvester.sandbox import Sandbox
 
             proxy = stack.enter_context(Sandbox()).proxy_url
+        proxy = proxy or os.environ.get("https_proxy") or os.environ.get("http_proxy") or ""
         project = get_project_settings()
+        if proxy:  # the browser goes through the same proxy as the downloader
+            launch = dict(project.getdict("PLAYWRIGHT_LAUNCH_OPTIONS"), proxy={"server": proxy})
+            project.set("PLAYWRIGHT_LAUNCH_OPTIONS", launch, priority="cmdline")
         project.setdict({
             "HARVESTER_DB": str(db), "HARVESTER_REGISTRY": str(registry_path), "HARVESTER_RUN_ID": run_id,
-            "HARVESTER_PROXY": proxy or "", "HARVESTER_YEARS": [int(y) for y in years or []],
+            "HARVESTER_PROXY": proxy, "HARVESTER_YEARS": [int(y) for y in years or []],
             "LOG_LEVEL": log_level,
         }, priority="cmdline")
         if sandbox:

@@ -38,10 +38,35 @@ RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 HTTPERROR_ALLOW_ALL = False
 
 DOWNLOADER_MIDDLEWARES = {
+    # Hands a page behind a JavaScript challenge (瑞数 412, 加速乐 521, JS shells) to the
+    # browser once; everything else stays on the plain downloader.
+    "harvester.middlewares.ChallengeMiddleware": 560,
     # Routes every request (and the browser) through HARVESTER_PROXY when one is set;
     # runs just before Scrapy's HttpProxyMiddleware (750), which does the proxying.
     "harvester.middlewares.ProxyMiddleware": 740,
 }
+
+# The browser path: scrapy-playwright handles only requests with meta["playwright"] = True
+# (challenges, script-only lists); the browser starts on the first such request, never before.
+DOWNLOAD_HANDLERS = {
+    "http": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
+    "https": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
+}
+PLAYWRIGHT_BROWSER_TYPE = "chromium"
+# Debian's Chromium: Playwright's own browser download is not used. The flags keep a headless
+# Chromium from calling home on a closed network; certificate errors are ignored because the
+# sandbox (and many proxies) present their own certificates.
+PLAYWRIGHT_LAUNCH_OPTIONS = {
+    "executable_path": "/usr/bin/chromium",
+    "headless": True,
+    "args": [
+        "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--ignore-certificate-errors",
+    ],
+}
+PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 30_000
+PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 4
 
 # One stage per module, in the order a page flows: parse, classify, dedupe, store.
 ITEM_PIPELINES = {
