@@ -103,6 +103,28 @@ def read_source(source: str) -> tuple[bytes, str | None]:
         raise UserError(f"cannot read {source}: {e.strerror}") from None
 
 
+@main.command("add-site")
+@click.argument("url")
+@click.option("--province", help="Province of the portal (else guessed from the agency's name).")
+@click.option("--agency", help="The agency (else read from the page's title).")
+@click.option("--homepage", is_flag=True, help="URL is the homepage: find the column via 政府信息公开 → 年报.")
+@click.option("--registry", "registry_path", default=str(DEFAULT_REGISTRY), show_default=True,
+              type=click.Path(dir_okay=False), help="Site registry file to add it to.")
+@click.option("--proxy", help="Fetch through this proxy (default: http_proxy / https_proxy).")
+def add_site(url, province, agency, homepage, registry_path, proxy):
+    """Add a portal to the registry by its annual-report column URL (or --homepage)."""
+    from harvester.discover import AddSiteError
+    from harvester.discover import add_site as add
+
+    try:
+        site = add(url, province=province, agency=agency, homepage=homepage, registry_path=registry_path, proxy=proxy)
+    except (AddSiteError, registry.RegistryError) as e:
+        raise UserError(str(e)) from None
+    click.echo(f"added {site.id}: {site.agency} ({site.province}, {site.level}), family {site.family}, "
+               f"column {site.columns[0]}")
+    click.echo(f"crawl it with: harvester crawl --site {site.id}")
+
+
 @main.command()
 @click.option("--port", default=8899, show_default=True, type=int, help="Loopback port of the sandbox proxy.")
 def sandbox(port):

@@ -7,6 +7,7 @@ recorded in `crawl_runs` with its arguments, counts and errors, and returns a su
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -124,7 +125,21 @@ def _crawl(db: Path, chosen, *, province, sites, years, sandbox, proxy, registry
         crawlers = list(process.crawlers)
         process.start()
 
-    return finish(db, run_id, chosen, [c.stats.get_stats() for c in crawlers])
+    summary = finish(db, run_id, chosen, [c.stats.get_stats() for c in crawlers])
+    record_discoveries(db, chosen, registry_path)
+    return summary
+
+
+def record_discoveries(db: Path, chosen, registry_path):
+    """Write the columns that discovery found into the registry file, so the next run goes straight there."""
+    store = Store(db)
+    for site in chosen:
+        if site.columns:
+            continue
+        columns = json.loads(store.db["sites"].get(site.id)["columns"] or "[]")
+        if columns:
+            registry.set_columns(site.id, columns, registry_path, source="found by discovery from the homepage")
+    store.close()
 
 
 def finish(db: Path, run_id: int, chosen, all_stats: list[dict]) -> RunSummary:

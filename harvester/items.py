@@ -55,3 +55,13 @@ class FetchError:
     list_url: str | None = None
     title: str | None = None
     fetched_at: str = field(default_factory=utcnow)
+
+
+@dataclass
+class ColumnFound:
+    """Discovery found a site's annual-report column (recorded in the registry after the run)."""
+
+    site_id: str
+    url: str
+    via: str  # the page that linked it
+

@@ -98,3 +98,42 @@ def province_name(text: str) -> str:
     if not full:
         raise RegistryError(f"unknown province {text!r}: give a full name (广西壮族自治区), short name (广西) or code (45)")
     return full
+
+
+def _document(path: Path):
+    """The registry as an editable TOML document: comments and layout survive an edit."""
+    import tomlkit
+
+    return tomlkit.parse(Path(path).read_text(encoding="utf-8"))
+
+
+def add(site: Site, path: str | Path = DEFAULT_PATH) -> None:
+    """Append a site to the registry file (an id already there is an error)."""
+    import tomlkit
+
+    path = Path(path)
+    if any(s.id == site.id for s in load(path)):
+        raise RegistryError(f"{path}: site id {site.id!r} exists already")
+    doc = _document(path)
+    table = tomlkit.table()
+    for key, value in asdict(site).items():
+        if value is not None:
+            table.add(key, value)
+    doc.setdefault("sites", tomlkit.aot()).append(table)
+    path.write_text(tomlkit.dumps(doc), encoding="utf-8")
+
+
+def set_columns(site_id: str, columns: list[str], path: str | Path = DEFAULT_PATH, source: str | None = None) -> None:
+    """Record the annual-report column(s) found for a site (by discovery or by hand)."""
+    import tomlkit
+
+    path = Path(path)
+    doc = _document(path)
+    for table in doc.get("sites", []):
+        if table.get("id") == site_id:
+            table["columns"] = list(columns)
+            if source:
+                table["source"] = f"{table.get('source', '')}; column: {source}".lstrip("; ")
+            path.write_text(tomlkit.dumps(doc), encoding="utf-8")
+            return
+    raise RegistryError(f"no site {site_id!r} in {path}")

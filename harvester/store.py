@@ -143,6 +143,13 @@ class Store:
     def upsert_sites(self, sites):
         self.db["sites"].upsert_all([s.as_row() for s in sites], pk="id", alter=True)
 
+    def record_column(self, site_id: str, url: str):
+        """A column found by discovery: kept on the site row (the registry file is updated after the run)."""
+        row = self.db["sites"].get(site_id)
+        columns = json.loads(row["columns"] or "[]")
+        if url not in columns:
+            self.db["sites"].update(site_id, {"columns": json.dumps(columns + [url], ensure_ascii=False)})
+
     def start_run(self, args: dict) -> int:
         table = self.db["crawl_runs"]
         table.insert({"started": utcnow(), "args": json.dumps(args, ensure_ascii=False), "status": "running"})

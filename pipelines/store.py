@@ -8,7 +8,7 @@ twice. Outcomes are counted in the crawl stats for the run record.
 from __future__ import annotations
 
 from harvester.dedupe import source_kind
-from harvester.items import FetchError, ReportPage
+from harvester.items import ColumnFound, FetchError, ReportPage
 from harvester.pagetext import page_text
 from harvester.store import Store
 
@@ -36,7 +36,10 @@ class StorePipeline:
             self.store.close()
 
     def process_item(self, item):
-        if isinstance(item, FetchError):
+        if isinstance(item, ColumnFound):
+            self.store.record_column(item.site_id, item.url)
+            self.stats.inc_value("harvester/columns_found")
+        elif isinstance(item, FetchError):
             self.store.save_fetch_error(item, self.run_id)
             self.stats.inc_value("harvester/fetch_errors")
         elif isinstance(item, ReportPage):

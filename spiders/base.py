@@ -14,8 +14,8 @@ import scrapy
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutError
 
-from harvester import registry
-from harvester.items import FetchError, ReportPage
+from harvester import discover, registry
+from harvester.items import ColumnFound, FetchError, ReportPage
 from harvester.report import looks_like_report_title, year_from_title
 
 DATE = re.compile(r"(20\d\d|19\d\d)\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
@@ -64,10 +64,30 @@ class ReportSpider(scrapy.Spider):
         spider.years = {int(y) for y in (spider._years or [])}
         return spider
 
+    @classmethod
+    def recognizes(cls, url: str, html: str) -> bool:
+        """Whether a column page is of this spider's CMS family (for `harvester add-site`)."""
+        return False
+
     # --- start --------------------------------------------------------------------------------
     async def start(self):
         for url in self.site.columns:
             yield self.column_request(url)
+        if not self.site.columns:  # left to discovery: homepage → 政府信息公开 → 年报
+            yield scrapy.Request(self.site.homepage, callback=self.discover, errback=self.on_error,
+                                 meta={"discovery_depth": 0})
+
+    def discover(self, response):
+        """Find the annual-report column from the homepage (two steps at most), then crawl it."""
+        html, depth = response.text, response.meta["discovery_depth"]
+        columns = discover.column_links(html, response.url)
+        if columns:
+            yield ColumnFound(site_id=self.site.id, url=columns[0], via=response.url)
+            yield self.column_request(columns[0])
+        elif depth < 2:
+            for url in discover.disclosure_links(html, response.url)[:3]:
+                yield scrapy.Request(url, callback=self.discover, errback=self.on_error,
+                                     meta={"discovery_depth": depth + 1})
 
     def column_request(self, url: str, **meta) -> scrapy.Request:
         return scrapy.Request(url, callback=self.parse_column, errback=self.on_error,

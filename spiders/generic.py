@@ -11,6 +11,14 @@ from spiders.families.trs import TRSSpider
 FAMILIES: dict[str, type[ReportSpider]] = {"trs": TRSSpider}
 
 
+def detect_family(url: str, html: str) -> str:
+    """The CMS family whose base spider recognizes a column page, else "generic"."""
+    for name, cls in FAMILIES.items():
+        if cls.recognizes(url, html):
+            return name
+    return "generic"
+
+
 def spider_for(site, loader=None) -> type[ReportSpider]:
     if loader is None:
         from scrapy.spiderloader import SpiderLoader

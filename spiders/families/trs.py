@@ -48,6 +48,11 @@ class TRSSpider(ReportSpider):
 
     name = "trs"
 
+    @classmethod
+    def recognizes(cls, url, html):
+        return bool(PAGER_CALL.search(html) or COUNT_PAGE.search(html) or "TRS_Editor" in html
+                    or re.search(r"/t\d{8}_\d+\.s?html", html))
+
     def page_urls(self, response):
         script = "\n".join(response.xpath("//script/text()").getall())
         names = pager_pages(script, response.url)

@@ -1,0 +1,187 @@
+"""Finding a portal's annual-report column, and adding a portal to the registry by URL.
+
+Real portals put the column under 政府信息公开 (or 信息公开 / 政务公开), named 政府信息公开年报,
+年度报告, 信息公开年报 ... The link scoring here is pure (HTML in, URLs out) so the crawl's
+discovery path and `harvester add-site` share it.
+"""
+
+from __future__ import annotations
+
+import re
+import ssl
+import urllib.request
+from datetime import date
+from urllib.parse import urljoin, urlsplit
+
+import lxml.html
+
+from harvester import registry
+from harvester.provinces import PROVINCES
+
+DISCLOSURE = re.compile(r"政府信息公开|信息公开|政务公开|法定主动公开")
+DISCLOSURE_NOT = re.compile(r"指南|制度|申请|目录管理|规定|意见箱")
+COLUMN = re.compile(r"年报|年度报告|工作报告")
+COLUMN_NOT = re.compile(r"图解|解读|通知|要点|决算|预算|\d{4}年.*年度报告$")
+AGENCY = re.compile(r"[\u4e00-\u9fa5（）()]{2,40}?(人民政府|委员会|管理局|办公室|管委会|管理委员会|局|厅|委|办|院|署|中心)")
+
+
+def links(html: str, base_url: str) -> list[tuple[str, str]]:
+    """(absolute URL, text or title) of every link on a page."""
+    try:
+        doc = lxml.html.fromstring(html)
+    except (ValueError, lxml.etree.ParserError):
+        return []
+    out = []
+    for a in doc.iter("a"):
+        href = (a.get("href") or "").strip()
+        if not href or href.startswith(("#", "javascript:", "mailto:")):
+            continue
+        text = re.sub(r"\s+", "", a.get("title") or a.text_content() or "")
+        out.append((urljoin(base_url, href), text))
+    return out
+
+
+def disclosure_links(html: str, base_url: str) -> list[str]:
+    """Links to the portal's 政府信息公开 section, best first."""
+    found = [(u, t) for u, t in links(html, base_url) if DISCLOSURE.search(t) and not DISCLOSURE_NOT.search(t)]
+    found.sort(key=lambda ut: (0 if "政府信息公开" in ut[1] else 1, len(ut[1])))
+    return _unique(u for u, _ in found)
+
+
+def column_links(html: str, base_url: str) -> list[str]:
+    """Links to an annual-report column (年报 / 年度报告), not to one report or a 图解."""
+    found = [(u, t) for u, t in links(html, base_url)
+             if COLUMN.search(t) and not COLUMN_NOT.search(t) and len(t) <= 20]
+    found.sort(key=lambda ut: (0 if "信息公开" in ut[1] else 1, len(ut[1])))
+    return _unique(u for u, _ in found)
+
+
+def _unique(urls):
+    seen, out = set(), []
+    for u in urls:
+        if u not in seen:
+            seen.add(u)
+            out.append(u)
+    return out
+
+
+# --- add-site ---------------------------------------------------------------------------------
+class AddSiteError(ValueError):
+    """A portal could not be added; the message says why."""
+
+
+def fetch(url: str, proxy: str | None = None, timeout: float = 30) -> tuple[str, str]:
+    """(final URL, decoded HTML) of one page, through the proxy if any (or http(s)_proxy).
+
+    Certificates are not verified, like Scrapy's downloader: many portals and proxies present
+    certificates no client trusts.
+    """
+    from harvester.report import decode_html
+
+    handlers = [urllib.request.HTTPSHandler(context=ssl._create_unverified_context())]
+    if proxy:
+        handlers.append(urllib.request.ProxyHandler({"http": proxy, "https": proxy}))
+    opener = urllib.request.build_opener(*handlers)
+    opener.addheaders = [("User-Agent", "gov-report-harvester/0.1 (add-site)")]
+    try:
+        with opener.open(url, timeout=timeout) as answer:
+            return answer.geturl(), decode_html(answer.read(), answer.headers.get("Content-Type"))
+    except (OSError, ValueError) as e:
+        raise AddSiteError(f"cannot fetch {url}: {getattr(e, 'reason', e)}") from None
+
+
+def find_column(homepage: str, proxy: str | None = None) -> str | None:
+    """Follow 政府信息公开 → 年报 from a homepage; the column URL, or None."""
+    url, html = fetch(homepage, proxy)
+    direct = column_links(html, url)
+    if direct:
+        return direct[0]
+    for section in disclosure_links(html, url)[:3]:
+        try:
+            section_url, section_html = fetch(section, proxy)
+        except AddSiteError:
+            continue
+        found = column_links(section_html, section_url)
+        if found:
+            return found[0]
+    return None
+
+
+def guess_agency(html: str) -> str | None:
+    """The agency a page names in its <title> or site name (…-柳州市柳南区人民政府)."""
+    try:
+        doc = lxml.html.fromstring(html)
+    except (ValueError, lxml.etree.ParserError):
+        return None
+    candidates = [doc.findtext(".//title") or ""]
+    candidates += [m.get("content") or "" for m in doc.xpath("//meta[@name='SiteName' or @name='ColumnName']")]
+    for text in candidates:
+        for part in re.split(r"[-_|｜—\s]+", text):
+            m = AGENCY.fullmatch(part.strip())
+            if m:
+                return m.group(0)
+    return None
+
+
+def guess_level(agency: str) -> str:
+    if re.search(r"开发区|高新区|新区|园区|管委会|管理委员会", agency):
+        return "开发区"
+    if re.fullmatch(r".+(省|自治区|市)人民政府", agency) and any(agency.startswith(p[0]) for p in PROVINCES):
+        return "省"
+    if re.fullmatch(r".+(县|区|旗|市)人民政府", agency) and re.search(r"市.+(县|区|旗|市)人民政府", agency):
+        return "县"
+    if agency.endswith("人民政府"):
+        return "市"
+    return "部门"
+
+
+def guess_province(text: str) -> str | None:
+    for full, short, *_ in PROVINCES:
+        if text.startswith((full, short)):
+            return full
+    try:
+        from harvester.report import province_of
+    except ImportError:
+        return None
+    return province_of(text)
+
+
+def site_id_for(url: str, existing: set[str]) -> str:
+    host = (urlsplit(url).hostname or "site").removeprefix("www.")
+    base = re.sub(r"\.gov\.cn$|\.com$|\.cn$", "", host).replace(".", "-")
+    candidate, n = base, 2
+    while candidate in existing:
+        candidate, n = f"{base}-{n}", n + 1
+    return candidate
+
+
+def add_site(url: str, *, province: str | None = None, agency: str | None = None, homepage: bool = False,
+             registry_path=registry.DEFAULT_PATH, proxy: str | None = None) -> registry.Site:
+    """Add a portal by its column URL (or by its homepage with `homepage=True`).
+
+    Fetches the page, detects the CMS family, fills what the page tells (agency, level,
+    province) and appends the entry to the registry, marked unverified.
+    """
+    from spiders.generic import detect_family
+
+    column = find_column(url, proxy) if homepage else url
+    if not column:
+        raise AddSiteError(f"no 政府信息公开 → 年报 column found from {url}; give the column URL instead")
+    final, html = fetch(column, proxy)
+    agency = agency or guess_agency(html)
+    if not agency:
+        raise AddSiteError(f"cannot tell the agency from {column}: pass --agency")
+    full = registry.province_name(province) if province else guess_province(agency)
+    if not full:
+        raise AddSiteError(f"cannot tell the province of {agency}: pass --province")
+    parts = urlsplit(final)
+    sites = registry.load(registry_path)
+    site = registry.Site(
+        id=site_id_for(final, {s.id for s in sites}), agency=agency, province=full, level=guess_level(agency),
+        homepage=f"{parts.scheme}://{parts.netloc}/", columns=[column], family=detect_family(final, html),
+        spider="generic", verified=False,
+        source=f"added with harvester add-site from {url} on {date.today().isoformat()}"
+        + (" (column found from the homepage)" if homepage else ""),
+    )
+    registry.add(site, registry_path)
+    return site
