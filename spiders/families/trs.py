@@ -17,6 +17,7 @@ ARG = r"\s*(?:'([^']*)'|\"([^\"]*)\"|(-?\d+))\s*"
 PAGER_CALL = re.compile(r"\b(?:createPageHTML|pageControl)\s*\(((?:" + ARG + r",?)+)\)")
 ARGS = re.compile(ARG)
 COUNT_PAGE = re.compile(r"\bvar\s+countPage\s*=\s*['\"]?(\d+)")
+PAGE_FILE = re.compile(r"\b(index|default|list)\.(s?html?)\b")
 SCRIPT_LINK = re.compile(
     r"""(?:url|href|link)\s*[:=]\s*['"]([^'"]+\.s?html?)['"][^;]*?;?.{0,200}?title\s*[:=]\s*['"]([^'"]+)['"]""",
     re.S,
@@ -38,9 +39,20 @@ def pager_pages(script: str, current_url: str) -> list[str]:
     if not names:
         m = COUNT_PAGE.search(script)
         if m:
-            ext = "shtml" if current_url.rsplit("?", 1)[0].endswith(".shtml") else "html"
-            names = [f"index.{ext}"] + [f"index_{k}.{ext}" for k in range(1, int(m.group(1)))]
+            prefix, ext = page_file_pattern(script, current_url)
+            names = [f"{prefix}.{ext}"] + [f"{prefix}_{k}.{ext}" for k in range(1, int(m.group(1)))]
     return names
+
+
+def page_file_pattern(script: str, current_url: str) -> tuple[str, str]:
+    """(prefix, extension) of list pages: as the pager script writes its links (index.shtml),
+    else as the current URL ends, else TRS's default index.html."""
+    m = PAGE_FILE.search(script)
+    if m:
+        return m.group(1), m.group(2)
+    path = current_url.split("?", 1)[0].rsplit("/", 1)[-1]
+    m = PAGE_FILE.fullmatch(path) or PAGE_FILE.fullmatch(re.sub(r"_\d+(?=\.)", "", path))
+    return (m.group(1), m.group(2)) if m else ("index", "html")
 
 
 class TRSSpider(ReportSpider):

@@ -1,0 +1,34 @@
+"""Helpers of the end-to-end tests: run the CLI, read the SQLite file.
+
+A crawl runs as `harvester crawl --sandbox` in a subprocess (Scrapy's reactor runs once per
+process), through Scrapy's real downloader and the sandbox's proxy, once per test session.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+
+ROOT = Path(__file__).resolve().parents[2]
+HARVESTER = [sys.executable, "-m", "harvester.cli"]
+
+
+def run_harvester(*args, env=None, timeout=600, check=True) -> subprocess.CompletedProcess:
+    full_env = dict(os.environ, **(env or {}))
+    done = subprocess.run(HARVESTER + list(args), cwd=ROOT, capture_output=True, text=True, timeout=timeout, env=full_env)
+    if check and done.returncode != 0:
+        raise AssertionError(f"harvester {' '.join(args)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr[-3000:]}")
+    return done
+
+
+def rows(db: Path, sql: str, params=()) -> list[dict]:
+    con = sqlite3.connect(db)
+    con.row_factory = sqlite3.Row
+    try:
+        return [dict(r) for r in con.execute(sql, params)]
+    finally:
+        con.close()
