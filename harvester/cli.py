@@ -41,15 +41,17 @@ def main():
 @click.option("--proxy", help="Send every request (downloader and browser) through this proxy URL.")
 @click.option("--registry", "registry_path", default=str(DEFAULT_REGISTRY), show_default=True,
               type=click.Path(dir_okay=False), help="Site registry file.")
+@click.option("--full", is_flag=True, help="Re-crawl everything (default: incremental once reports are stored).")
 @click.option("--log-level", default="WARNING", show_default=True,
               type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False))
-def crawl(province, sites, years, db, sandbox, proxy, registry_path, log_level):
+def crawl(province, sites, years, db, sandbox, proxy, registry_path, full, log_level):
     """Crawl registry sites and store their annual reports."""
     from harvester.crawl import crawl as run_crawl
 
     try:
         summary = run_crawl(db, province=province, sites=list(sites) or None, years=list(years) or None,
-                            sandbox=sandbox, proxy=proxy, registry_path=registry_path, log_level=log_level.upper())
+                            sandbox=sandbox, proxy=proxy, registry_path=registry_path, full=full,
+                            log_level=log_level.upper())
     except (registry.RegistryError, RunLocked) as e:
         raise UserError(str(e)) from None
     for line in summary.lines():

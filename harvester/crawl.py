@@ -70,11 +70,14 @@ def crawl(
     registry_path: str | Path = DEFAULT_REGISTRY,
     log_level: str = "WARNING",
     settings: dict | None = None,
+    full: bool = False,
 ) -> RunSummary:
     """Crawl the registry sites matching `province` / `sites` into `db`; returns the summary.
 
     With `sandbox=True` the offline sandbox web is started in this process and every request
-    goes through it, so the run touches no real portal.
+    goes through it, so the run touches no real portal. Runs are incremental once a site has
+    reports in the database (lists read until nothing new, known pages re-checked with
+    conditional requests); `full=True` re-crawls everything.
     """
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "harvester.settings")
     chosen = registry.select(registry.load(registry_path), province=province, site_ids=sites)
@@ -83,10 +86,10 @@ def crawl(
     db = Path(db)
     with RunLock(db):
         return _crawl(db, chosen, province=province, sites=sites, years=years, sandbox=sandbox, proxy=proxy,
-                      registry_path=registry_path, log_level=log_level, settings=settings)
+                      registry_path=registry_path, log_level=log_level, settings=settings, full=full)
 
 
-def _crawl(db: Path, chosen, *, province, sites, years, sandbox, proxy, registry_path, log_level, settings):
+def _crawl(db: Path, chosen, *, province, sites, years, sandbox, proxy, registry_path, log_level, settings, full):
     from scrapy.crawler import CrawlerProcess
     from scrapy.spiderloader import SpiderLoader
     from scrapy.utils.project import get_project_settings
@@ -95,8 +98,9 @@ def _crawl(db: Path, chosen, *, province, sites, years, sandbox, proxy, registry
 
     store = Store(db)
     store.upsert_sites(chosen)
-    args = {"province": province, "sites": sites, "years": years, "sandbox": sandbox, "proxy": proxy}
+    args = {"province": province, "sites": sites, "years": years, "sandbox": sandbox, "proxy": proxy, "full": full}
     run_id = store.start_run(args)
+    known = {} if full else store.known_pages([s.id for s in chosen])
     store.close()
 
     with contextlib.ExitStack() as stack:
@@ -121,7 +125,7 @@ def _crawl(db: Path, chosen, *, province, sites, years, sandbox, proxy, registry
         process = CrawlerProcess(project, install_root_handler=True)
         loader = SpiderLoader.from_settings(project)
         for site in chosen:
-            process.crawl(spider_for(site, loader), site=site.id)
+            process.crawl(spider_for(site, loader), site=site.id, known=known.get(site.id))
         crawlers = list(process.crawlers)
         process.start()
 

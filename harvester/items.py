@@ -65,3 +65,12 @@ class ColumnFound:
     url: str
     via: str  # the page that linked it
 
+
+
+@dataclass
+class Unchanged:
+    """A known report page that answered 304 Not Modified: only its last_seen moves."""
+
+    url: str
+    site_id: str
+    fetched_at: str = field(default_factory=utcnow)

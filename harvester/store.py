@@ -248,6 +248,25 @@ class Store:
             )
         return outcome
 
+    def touch_source(self, url: str, seen: str):
+        """A source that answered 304: it and its report were seen, nothing else changes."""
+        source = self.source_row(url)
+        if source is None:
+            return
+        with self.db.conn:
+            self.db["report_sources"].update(url, {"last_seen": seen})
+            self.db["reports"].update(source["report_id"], {"last_seen": seen})
+
+    def known_pages(self, site_ids: list[str]) -> dict[str, dict[str, dict]]:
+        """{site_id: {url: {"etag", "last_modified"}}} of the report pages stored before."""
+        out: dict[str, dict[str, dict]] = {s: {} for s in site_ids}
+        marks = ",".join("?" * len(site_ids))
+        for row in self.db.query(
+            f"select site_id, url, etag, last_modified from report_sources where site_id in ({marks})", site_ids
+        ):
+            out[row["site_id"]][row["url"]] = {"etag": row["etag"], "last_modified": row["last_modified"]}
+        return out
+
     def _save_source(self, source: dict, seen: str):
         table = self.db["report_sources"]
         row = dict(source, last_seen=seen)

@@ -8,7 +8,7 @@ twice. Outcomes are counted in the crawl stats for the run record.
 from __future__ import annotations
 
 from harvester.dedupe import source_kind
-from harvester.items import ColumnFound, FetchError, ReportPage
+from harvester.items import ColumnFound, FetchError, ReportPage, Unchanged
 from harvester.pagetext import page_text
 from harvester.store import Store
 
@@ -36,7 +36,10 @@ class StorePipeline:
             self.store.close()
 
     def process_item(self, item):
-        if isinstance(item, ColumnFound):
+        if isinstance(item, Unchanged):
+            self.store.touch_source(item.url, item.fetched_at)
+            self.stats.inc_value("harvester/reports_unchanged")
+        elif isinstance(item, ColumnFound):
             self.store.record_column(item.site_id, item.url)
             self.stats.inc_value("harvester/columns_found")
         elif isinstance(item, FetchError):

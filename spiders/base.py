@@ -15,7 +15,8 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutError
 
 from harvester import discover, registry
-from harvester.items import ColumnFound, FetchError, ReportPage
+from harvester.dedupe import canonical_url
+from harvester.items import ColumnFound, FetchError, ReportPage, Unchanged
 from harvester.report import looks_like_report_title, year_from_title
 
 DATE = re.compile(r"(20\d\d|19\d\d)\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
@@ -47,11 +48,16 @@ class ReportSpider(scrapy.Spider):
     site_id: str | None = None
     custom_settings: dict = {}
 
-    def __init__(self, site: str | None = None, registry_path: str | None = None, years=None, *args, **kwargs):
+    def __init__(self, site: str | None = None, registry_path: str | None = None, years=None,
+                 known: dict[str, dict] | None = None, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.site_id = site or self.site_id
         self.registry_path = registry_path
         self._years = years
+        # Report pages stored by earlier runs ({url: {"etag", "last_modified"}}): with them the
+        # run is incremental: lists are read until a page holds nothing new, and known pages
+        # are re-checked with conditional requests only.
+        self.known = known or {}
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -97,13 +103,31 @@ class ReportSpider(scrapy.Spider):
     def parse_column(self, response):
         """One list page: report links, further pages of the list, sub-columns."""
         column = response.meta.get("column", response.url)
-        for entry in self.list_entries(response):
-            if self.wants(entry["title"]):
-                yield self.report_request(entry, response)
-        for url in self.page_urls(response):
+        wanted = [e for e in self.list_entries(response) if self.wants(e["title"])]
+        for entry in wanted:
+            yield self.report_request(entry, response)
+        pages = list(self.page_urls(response))
+        if self.known:
+            fresh = [e for e in wanted if e["url"] not in self.known]
+            if wanted and not fresh:
+                self.crawler.stats.inc_value("harvester/lists_stopped_early")
+                pages = []  # everything here is known: older pages hold nothing new
+            else:
+                pages = self.next_page(response.url, pages)
+        for url in pages:
             yield self.column_request(url, column=column)
         for url in self.subcolumn_urls(response, column):
             yield self.column_request(url)
+
+    @staticmethod
+    def next_page(current: str, pages: list[str]) -> list[str]:
+        """The page after `current` in a pager's ordered list (all of them if it is not there)."""
+        keys = [canonical_url(u) for u in pages]
+        here = canonical_url(current)
+        if here in keys:
+            i = keys.index(here)
+            return pages[i + 1:i + 2]
+        return pages
 
     def list_entries(self, response):
         """(url, title, published) of every link on a list page; the title filter picks reports.
@@ -158,13 +182,23 @@ class ReportSpider(scrapy.Spider):
 
     # --- report pages -------------------------------------------------------------------------
     def report_request(self, entry: dict, response) -> scrapy.Request:
-        return scrapy.Request(
-            entry["url"], callback=self.parse_report, errback=self.on_error,
-            meta={"entry": entry, "list_url": response.url},
-        )
+        meta = {"entry": entry, "list_url": response.url}
+        headers = {}
+        seen = self.known.get(entry["url"])
+        if seen:  # ask only for a changed page
+            if seen.get("etag"):
+                headers["If-None-Match"] = seen["etag"]
+            if seen.get("last_modified"):
+                headers["If-Modified-Since"] = seen["last_modified"]
+            meta["handle_httpstatus_list"] = [304]
+        return scrapy.Request(entry["url"], callback=self.parse_report, errback=self.on_error,
+                              meta=meta, headers=headers)
 
     def parse_report(self, response):
         entry = response.meta.get("entry", {})
+        if response.status == 304:
+            yield Unchanged(url=response.url, site_id=self.site.id)
+            return
         yield self.report_item(response, entry)
         for url in self.twin_urls(response):
             yield scrapy.Request(url, callback=self.parse_twin, errback=self.on_error,
