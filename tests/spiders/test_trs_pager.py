@@ -22,7 +22,15 @@ def test_one_based_look_alike_is_not_off_by_one():
 def test_count_page_variables():
     script = "var countPage = 3;//共多少页\nvar currentPage = 0;"
     assert pager_pages(script, "http://x/c/index.shtml") == ["index.shtml", "index_1.shtml", "index_2.shtml"]
-    assert pager_pages(script, "http://x/c/index.html") == ["index.html", "index_1.html", "index_2.html"]
+    assert pager_pages(script, "http://x/c/index_2.html") == ["index.html", "index_1.html", "index_2.html"]
+    assert pager_pages(script, "http://x/c/") == ["index.html", "index_1.html", "index_2.html"]
+
+
+def test_count_page_takes_the_extension_the_script_writes():
+    """A directory URL says nothing; the pager's own document.write links do."""
+    script = ('var currentPage = 0;\nvar countPage = 2;//共多少页\n'
+              'document.write("<a href=\\"index.shtml\\">首页</a>");')
+    assert pager_pages(script, "http://x/c/") == ["index.shtml", "index_1.shtml"]
 
 
 def test_no_pager():
