@@ -1,0 +1,17 @@
+"""The offline sandbox web: real-shaped gov.cn portals under their real host names.
+
+A loopback HTTP proxy (server.py) serves the portals described in portals/ (one data file
+each, rendered through templates/), and knows exactly what it serves (truth.py). Spiders
+keep their real URLs: point them at ``sb.proxy_url``.
+
+    from harvester.sandbox import Sandbox
+    with Sandbox() as sb:
+        ...  # crawl through sb.proxy_url, compare with sb.truth
+
+Never imported by spiders, pipelines or parsing code.
+"""
+
+from .server import Sandbox, serve_forever
+from .truth import Truth, load as load_truth
+
+__all__ = ["Sandbox", "serve_forever", "Truth", "load_truth"]

@@ -1,0 +1,73 @@
+"""Issue 8: incremental re-runs and targeted re-crawls, against a sandbox that changes between runs.
+
+The sandbox runs in this test process (so it can publish and edit between runs); each crawl is
+a `harvester crawl --proxy` subprocess through it.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import pytest
+
+from e2e_helpers import rows, run_harvester
+from harvester.sandbox import Sandbox
+
+
+@pytest.fixture()
+def sandbox():
+    with Sandbox() as sb:
+        yield sb
+
+
+def report_fetches(sb, urls: set[str], status: int = 200) -> list[str]:
+    return [r["url"] for r in sb.request_log.snapshot() if r["url"] in urls and r["status"] == status]
+
+
+def test_second_run_fetches_only_new_and_changed_pages(sandbox, tmp_path):
+    db = tmp_path / "r.db"
+    site = "hb-xianning-zwsjj"
+    run_harvester("crawl", "--site", site, "--proxy", sandbox.proxy_url, "--db", str(db))
+    reports_before = rows(db, "select count(*) n from reports")[0]["n"]
+    versions_before = rows(db, "select count(*) n from report_versions")[0]["n"]
+    known = {r["url"] for r in rows(db, "select url from report_sources")}
+
+    latest = max((r for r in sandbox.truth.site(site)["reports"]), key=lambda r: r["year"])
+    edited = sandbox.edit(latest["url"], {"applications.new_received.natural_person": 77})
+    new = sandbox.publish(site, {"year": latest["year"] + 1})
+    sandbox.request_log.clear()
+
+    out = run_harvester("crawl", "--site", site, "--proxy", sandbox.proxy_url, "--db", str(db)).stdout
+    full_fetches = set(report_fetches(sandbox, known))
+    assert edited["url"] in full_fetches
+    assert full_fetches <= {edited["url"], *edited["mirrors"]}, "only the edited report may come back in full"
+    assert report_fetches(sandbox, {new["url"]}) == [new["url"]]
+    assert rows(db, "select count(*) n from reports")[0]["n"] == reports_before + 1
+    assert rows(db, "select count(*) n from report_versions")[0]["n"] == versions_before + 2  # new report + new version
+    current = rows(db, "select r.version, a.natural_person from reports r join report_sources s on s.report_id = r.id "
+                       "join applications a on a.report_id = r.id and a.row = 'new_received' where s.url = ?",
+                   [edited["url"]])
+    assert current == [{"version": 2, "natural_person": 77}]
+    run = rows(db, "select new_reports, changed_reports, unchanged_reports from crawl_runs order by id desc limit 1")[0]
+    assert (run["new_reports"], run["changed_reports"]) == (1, 1)
+    assert run["unchanged_reports"] >= 1
+    assert "new 1, changed 1" in out
+
+
+def test_full_rerun_rechecks_every_known_page(sandbox, tmp_path):
+    db = tmp_path / "r.db"
+    site = "gx-bbwb"
+    run_harvester("crawl", "--site", site, "--proxy", sandbox.proxy_url, "--db", str(db))
+    known = {r["url"] for r in rows(db, "select url from report_sources")}
+    sandbox.request_log.clear()
+    run_harvester("crawl", "--site", site, "--proxy", sandbox.proxy_url, "--db", str(db), "--full")
+    assert set(report_fetches(sandbox, known)) == known
+
+
+def test_province_recrawl_touches_no_other_province(sandbox, tmp_path):
+    db = tmp_path / "r.db"
+    run_harvester("crawl", "--province", "湖北", "--proxy", sandbox.proxy_url, "--db", str(db))
+    hosts = {urlsplit(r["url"]).hostname for r in sandbox.request_log.snapshot()}
+    hubei = {urlsplit(s["homepage"]).hostname for s in sandbox.truth.sites.values() if s["site_id"].startswith("hb-")}
+    assert hosts and hosts <= hubei
+    assert {r["province"] for r in rows(db, "select distinct province from reports")} == {"湖北省"}
