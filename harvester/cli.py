@@ -105,6 +105,20 @@ def read_source(source: str) -> tuple[bytes, str | None]:
         raise UserError(f"cannot read {source}: {e.strerror}") from None
 
 
+@main.command()
+@click.option("--db", default=str(DEFAULT_DB), show_default=True, type=click.Path(dir_okay=False), help="SQLite database.")
+@click.option("--port", default=8001, show_default=True, type=int, help="Port of the Datasette server.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+def serve(db, port, host):
+    """Browse the harvest with Datasette (read-only), with report views and canned queries."""
+    from harvester.browse import serve as run_serve
+
+    try:
+        run_serve(db, port=port, host=host)
+    except FileNotFoundError:
+        raise UserError(f"no database at {db}: run `harvester crawl` first") from None
+
+
 @main.command("add-site")
 @click.argument("url")
 @click.option("--province", help="Province of the portal (else guessed from the agency's name).")

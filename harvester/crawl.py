@@ -9,10 +9,11 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harvester import registry
+from harvester import progress, registry
 from harvester.runlock import RunLock
 from harvester.store import Store
 
@@ -40,9 +41,12 @@ class RunSummary:
     errors: list[dict] = field(default_factory=list)
     non_reports: int = 0
     requests: int = 0
+    resumed: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         out = [f"run {self.run_id}: {len(self.sites)} site(s), {self.requests} request(s)"]
+        if self.resumed:
+            out.append(f"resumed after an interrupted run: {', '.join(self.resumed)}")
         for site in self.sites:
             years = self.reports.get(site, {})
             total = sum(years.values())
@@ -90,7 +94,7 @@ def crawl(
 
 
 def _crawl(db: Path, chosen, *, province, sites, years, sandbox, proxy, registry_path, log_level, settings, full):
-    from scrapy.crawler import CrawlerProcess
+    from scrapy.crawler import Crawler, CrawlerProcess
     from scrapy.spiderloader import SpiderLoader
     from scrapy.utils.project import get_project_settings
 
@@ -98,9 +102,12 @@ def _crawl(db: Path, chosen, *, province, sites, years, sandbox, proxy, registry
 
     store = Store(db)
     store.upsert_sites(chosen)
+    store.close_stale_runs()
+    ids = [s.id for s in chosen]
+    resumed = store.unfinished_sites(ids)
     args = {"province": province, "sites": sites, "years": years, "sandbox": sandbox, "proxy": proxy, "full": full}
-    run_id = store.start_run(args)
-    known = {} if full else store.known_pages([s.id for s in chosen])
+    run_id = store.start_run(args, ids)
+    known = {} if full else store.known_pages(ids)
     store.close()
 
     with contextlib.ExitStack() as stack:
@@ -124,14 +131,49 @@ def _crawl(db: Path, chosen, *, province, sites, years, sandbox, proxy, registry
             project.setdict(settings, priority="cmdline")
         process = CrawlerProcess(project, install_root_handler=True)
         loader = SpiderLoader.from_settings(project)
-        for site in chosen:
-            process.crawl(spider_for(site, loader), site=site.id, known=known.get(site.id))
+        jobs = job_root(db)
+        for n, site in enumerate(chosen):
+            # A site whose last run was killed resumes from its JOBDIR and walks every list page.
+            per_site = project.copy()
+            per_site.set("JOBDIR", str(jobs / site.id), priority="cmdline")
+            crawler = Crawler(spider_for(site, loader), per_site, init_reactor=n == 0)
+            process.crawl(crawler, site=site.id, known=known.get(site.id), stop_early=site.id not in resumed)
         crawlers = list(process.crawlers)
+        progress.start(len(chosen))
         process.start()
 
+    store = Store(db)
+    for crawler in crawlers:
+        site_id = crawler.spider.site.id
+        stats = crawler.stats.get_stats()
+        reason = stats.get("finish_reason") or "killed"
+        store.finish_site(run_id, site_id, reason, requests=stats.get("downloader/request_count", 0),
+                          reports=sum(stats.get(f"harvester/reports_{k}", 0) for k in ("new", "changed", "unchanged")),
+                          errors=stats.get("harvester/fetch_errors", 0))
+        if reason == "finished":  # a finished site needs no resuming
+            shutil.rmtree(jobs / site_id, ignore_errors=True)
+    store.close()
+    with contextlib.suppress(OSError):
+        jobs.rmdir()  # only when no site is left to resume
     summary = finish(db, run_id, chosen, [c.stats.get_stats() for c in crawlers])
+    summary.resumed = resumed
+    from harvester.browse import prepare
+
+    prepare(db)  # views, labels and full-text index for Datasette
     record_discoveries(db, chosen, registry_path)
     return summary
+
+
+def job_root(db: Path) -> Path:
+    """Scrapy JOBDIRs of a database's runs: one per site, removed when the site finishes.
+
+    Whether a site resumes is read from `crawl_sites` (its last run did not finish), not from
+    the folder. Why the resumed run also re-walks every list page: requests in flight when a
+    run is killed are neither in the saved queue nor done; walking the lists again (known
+    pages answer 304) finds them, so a resumed run ends with the same database as an
+    unbroken one.
+    """
+    return db.parent / "jobs" / db.stem
 
 
 def record_discoveries(db: Path, chosen, registry_path):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from scrapy.dupefilters import RFPDupeFilter
+
 
 class ProxyMiddleware:
     """Sends every request through HARVESTER_PROXY when it is set.
@@ -58,3 +60,12 @@ class ChallengeMiddleware:
         self.stats.inc_value("harvester/challenges")
         meta = dict(request.meta, playwright=True, harvester_challenge=response.status)
         return request.replace(meta=meta, dont_filter=True)
+
+
+class MemoryDupeFilter(RFPDupeFilter):
+    """Scrapy's duplicate filter without its JOBDIR file (see harvester.crawl.job_root)."""
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(path=None, debug=crawler.settings.getbool("DUPEFILTER_DEBUG"),
+                   fingerprinter=crawler.request_fingerprinter)

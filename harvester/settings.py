@@ -76,6 +76,13 @@ ITEM_PIPELINES = {
     "pipelines.store.StorePipeline": 400,
 }
 
+# Seen-request fingerprints live in memory only, even with a JOBDIR: a resumed run must be
+# able to fetch again what was in flight when its predecessor was killed (see crawl.job_root).
+DUPEFILTER_CLASS = "harvester.middlewares.MemoryDupeFilter"
+
+# A short progress line while a run goes on (sites done, reports, errors).
+EXTENSIONS = {"harvester.progress.Progress": 500}
+
 # Scrapy 2.19 defaults, stated so that a reader need not look them up.
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 FEED_EXPORT_ENCODING = "utf-8"

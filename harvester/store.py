@@ -60,7 +60,7 @@ SCHEMA = {
         {
             "url": str, "report_id": str, "site_id": str, "kind": str, "canonical": int,
             "content_hash": str, "page_hash": str, "published": str, "etag": str,
-            "last_modified": str, "first_seen": str, "last_seen": str,
+            "last_modified": str, "twins": str, "attachments": str, "first_seen": str, "last_seen": str,
         },
         {"pk": "url", "foreign_keys": [("report_id", "reports", "id")]},
     ),
@@ -107,6 +107,10 @@ SCHEMA = {
          "errors_by_kind": str, "stats": str},
         {"pk": "id"},
     ),
+    "crawl_sites": (
+        {"run_id": int, "site_id": str, "status": str, "requests": int, "reports": int, "errors": int},
+        {"pk": ("run_id", "site_id"), "foreign_keys": [("run_id", "crawl_runs", "id")]},
+    ),
 }
 
 
@@ -150,10 +154,29 @@ class Store:
         if url not in columns:
             self.db["sites"].update(site_id, {"columns": json.dumps(columns + [url], ensure_ascii=False)})
 
-    def start_run(self, args: dict) -> int:
+    def start_run(self, args: dict, site_ids: list[str]) -> int:
         table = self.db["crawl_runs"]
         table.insert({"started": utcnow(), "args": json.dumps(args, ensure_ascii=False), "status": "running"})
-        return table.last_pk
+        run_id = table.last_pk
+        self.db["crawl_sites"].insert_all(
+            [{"run_id": run_id, "site_id": s, "status": "running"} for s in site_ids], pk=("run_id", "site_id"))
+        return run_id
+
+    def finish_site(self, run_id: int, site_id: str, status: str, **counts):
+        self.db["crawl_sites"].update((run_id, site_id), dict(counts, status=status))
+
+    def unfinished_sites(self, site_ids: list[str]) -> list[str]:
+        """Sites whose last run did not finish (killed, or stopped by an error): to be resumed."""
+        marks = ",".join("?" * len(site_ids))
+        return [r["site_id"] for r in self.db.query(
+            f"select site_id, status from crawl_sites where site_id in ({marks}) and run_id = "
+            "(select max(run_id) from crawl_sites c where c.site_id = crawl_sites.site_id)", site_ids)
+            if r["status"] != "finished"]
+
+    def close_stale_runs(self):
+        """Runs still marked running while we hold the lock were killed: say so."""
+        self.db.execute("update crawl_runs set status = 'interrupted' where status = 'running'")
+        self.db.conn.commit()
 
     def finish_run(self, run_id: int, **fields):
         fields.setdefault("finished", utcnow())
@@ -258,13 +281,14 @@ class Store:
             self.db["reports"].update(source["report_id"], {"last_seen": seen})
 
     def known_pages(self, site_ids: list[str]) -> dict[str, dict[str, dict]]:
-        """{site_id: {url: {"etag", "last_modified"}}} of the report pages stored before."""
+        """{site_id: {url: {"etag", "last_modified", "twins"}}} of the report pages stored before."""
         out: dict[str, dict[str, dict]] = {s: {} for s in site_ids}
         marks = ",".join("?" * len(site_ids))
         for row in self.db.query(
-            f"select site_id, url, etag, last_modified from report_sources where site_id in ({marks})", site_ids
+            f"select site_id, url, etag, last_modified, twins from report_sources where site_id in ({marks})", site_ids
         ):
-            out[row["site_id"]][row["url"]] = {"etag": row["etag"], "last_modified": row["last_modified"]}
+            out[row["site_id"]][row["url"]] = {"etag": row["etag"], "last_modified": row["last_modified"],
+                                               "twins": json.loads(row["twins"] or "[]")}
         return out
 
     def _save_source(self, source: dict, seen: str):

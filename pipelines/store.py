@@ -7,6 +7,8 @@ twice. Outcomes are counted in the crawl stats for the run record.
 
 from __future__ import annotations
 
+import json
+
 from harvester.dedupe import source_kind
 from harvester.items import ColumnFound, FetchError, ReportPage, Unchanged
 from harvester.pagetext import page_text
@@ -80,6 +82,8 @@ class StorePipeline:
             "kind": source_kind(item.url),
             "content_hash": item.content_hash, "page_hash": page_hash, "published": report["published"],
             "etag": item.headers.get("ETag"), "last_modified": item.headers.get("Last-Modified"),
+            "twins": json.dumps(item.twins, ensure_ascii=False) if item.twins else None,
+            "attachments": json.dumps(item.attachments, ensure_ascii=False) if item.attachments else None,
         }
         values = p if p.get("parse_status") not in (None, "failed") else None
         return report, source, values

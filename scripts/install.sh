@@ -5,12 +5,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! command -v chromium >/dev/null 2>&1; then
+# chromium: the browser path; fonts-wqy-zenhei: Chinese glyphs in screenshots of the reports.
+missing=""
+command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
+dpkg -s fonts-wqy-zenhei >/dev/null 2>&1 || missing="$missing fonts-wqy-zenhei"
+if [ -n "$missing" ]; then
     if [ "$(id -u)" = 0 ]; then
         apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
     else
-        echo "install.sh: Debian's chromium package is missing; run as root or: sudo apt-get install chromium" >&2
+        echo "install.sh: Debian packages missing:$missing; run as root or: sudo apt-get install$missing" >&2
         exit 1
     fi
 fi

@@ -49,7 +49,7 @@ class ReportSpider(scrapy.Spider):
     custom_settings: dict = {}
 
     def __init__(self, site: str | None = None, registry_path: str | None = None, years=None,
-                 known: dict[str, dict] | None = None, *args, **kwargs):
+                 known: dict[str, dict] | None = None, stop_early: bool = True, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.site_id = site or self.site_id
         self.registry_path = registry_path
@@ -58,6 +58,8 @@ class ReportSpider(scrapy.Spider):
         # run is incremental: lists are read until a page holds nothing new, and known pages
         # are re-checked with conditional requests only.
         self.known = known or {}
+        self.stop_early = stop_early
+        self.list_pages: set[str] = set()  # canonical URLs of list pages: never fetched as reports
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -77,8 +79,8 @@ class ReportSpider(scrapy.Spider):
 
     # --- start --------------------------------------------------------------------------------
     async def start(self):
-        for url in self.site.columns:
-            yield self.column_request(url)
+        for url in self.site.columns:  # never filtered: a resumed run must read its lists again
+            yield self.column_request(url, dont_filter=True)
         if not self.site.columns:  # left to discovery: homepage → 政府信息公开 → 年报
             yield scrapy.Request(self.site.homepage, callback=self.discover, errback=self.on_error,
                                  meta={"discovery_depth": 0})
@@ -95,19 +97,22 @@ class ReportSpider(scrapy.Spider):
                 yield scrapy.Request(url, callback=self.discover, errback=self.on_error,
                                      meta={"discovery_depth": depth + 1})
 
-    def column_request(self, url: str, **meta) -> scrapy.Request:
-        return scrapy.Request(url, callback=self.parse_column, errback=self.on_error,
+    def column_request(self, url: str, dont_filter: bool = False, **meta) -> scrapy.Request:
+        self.list_pages.add(canonical_url(url))
+        return scrapy.Request(url, callback=self.parse_column, errback=self.on_error, dont_filter=dont_filter,
                               meta=dict(meta, column=meta.get("column", url)))
 
     # --- list pages ---------------------------------------------------------------------------
     def parse_column(self, response):
         """One list page: report links, further pages of the list, sub-columns."""
         column = response.meta.get("column", response.url)
-        wanted = [e for e in self.list_entries(response) if self.wants(e["title"])]
+        self.list_pages.add(canonical_url(response.url))
+        wanted = [e for e in self.list_entries(response)
+                  if self.wants(e["title"]) and canonical_url(e["url"]) not in self.list_pages]
         for entry in wanted:
             yield self.report_request(entry, response)
         pages = list(self.page_urls(response))
-        if self.known:
+        if self.known and self.stop_early:
             fresh = [e for e in wanted if e["url"] not in self.known]
             if wanted and not fresh:
                 self.crawler.stats.inc_value("harvester/lists_stopped_early")
@@ -198,6 +203,10 @@ class ReportSpider(scrapy.Spider):
         entry = response.meta.get("entry", {})
         if response.status == 304:
             yield Unchanged(url=response.url, site_id=self.site.id)
+            for url in self.known.get(response.url, {}).get("twins", []):
+                if url not in self.known:  # a twin an earlier (killed) run never stored
+                    yield scrapy.Request(url, callback=self.parse_twin, errback=self.on_error,
+                                         meta={"entry": dict(entry, url=url), "list_url": response.url})
             return
         yield self.report_item(response, entry)
         for url in self.twin_urls(response):

@@ -65,11 +65,12 @@ def test_rerun_adds_no_rows(harvest, tmp_path):
     db, _ = harvest
     copy = tmp_path / "again.db"
     shutil.copy(db, copy)
-    before = {t: rows(copy, f"select count(*) n from {t}")[0]["n"] for t in SCHEMA if t != "crawl_runs"}
+    before = {t: rows(copy, f"select count(*) n from {t}")[0]["n"] for t in SCHEMA if not t.startswith("crawl_")}
     run_harvester("crawl", "--sandbox", "--db", str(copy))
-    after = {t: rows(copy, f"select count(*) n from {t}")[0]["n"] for t in SCHEMA if t != "crawl_runs"}
+    after = {t: rows(copy, f"select count(*) n from {t}")[0]["n"] for t in SCHEMA if not t.startswith("crawl_")}
     assert after == before
     assert rows(copy, "select count(*) n from crawl_runs")[0]["n"] == 2
+    assert rows(copy, "select count(distinct run_id) n from crawl_sites")[0]["n"] == 2
 
 
 def test_scrapy_list_and_cli_help():

@@ -1,0 +1,85 @@
+"""Issue 8: a run killed mid-way and resumed ends with the same database; one writer at a time."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import time
+
+from e2e_helpers import HARVESTER, ROOT, rows, run_harvester
+from harvester.sandbox import Sandbox
+
+CONTENT = {
+    "reports": "select id, site_id, agency, province, year, format, parse_status, content_hash, version from reports",
+    "report_sources": "select url, report_id, kind, content_hash from report_sources",
+    "report_versions": "select report_id, version, content_hash from report_versions",
+    "applications": "select * from applications",
+    "active_disclosure": "select * from active_disclosure",
+    "reviews_litigation": "select * from reviews_litigation",
+    "check_failures": "select * from check_failures",
+    "fetch_errors": "select url, status from fetch_errors",
+    "non_reports": "select url from non_reports",
+}
+
+
+def snapshot(db) -> dict[str, list]:
+    return {name: sorted(map(repr, rows(db, sql))) for name, sql in CONTENT.items()}
+
+
+def count_reports(db) -> int:
+    try:
+        con = sqlite3.connect(db, timeout=1)
+        try:
+            return con.execute("select count(*) from reports").fetchone()[0]
+        finally:
+            con.close()
+    except sqlite3.Error:
+        return 0
+
+
+def start_crawl(db, proxy) -> subprocess.Popen:
+    return subprocess.Popen(HARVESTER + ["crawl", "--proxy", proxy, "--db", str(db)], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+
+
+def test_killed_run_resumes_to_the_same_database(tmp_path):
+    with Sandbox() as sb:
+        whole = tmp_path / "whole.db"
+        run_harvester("crawl", "--proxy", sb.proxy_url, "--db", str(whole))
+
+        broken = tmp_path / "broken.db"
+        proc = start_crawl(broken, sb.proxy_url)
+        deadline = time.monotonic() + 120
+        while count_reports(broken) < 10 and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert proc.poll() is None, "the run ended before it could be killed"
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        assert 0 < count_reports(broken) < count_reports(whole)
+        assert (tmp_path / "jobs" / "broken").exists(), "a killed run leaves its JOBDIR"
+
+        out = run_harvester("crawl", "--proxy", sb.proxy_url, "--db", str(broken)).stdout
+        assert "resumed after an interrupted run" in out
+    assert snapshot(broken) == snapshot(whole)
+    assert rows(broken, "pragma integrity_check") == [{"integrity_check": "ok"}]
+    assert [r["status"] for r in rows(broken, "select status from crawl_runs order by id")] == ["interrupted", "finished"]
+    assert not (tmp_path / "jobs" / "broken").exists()
+
+
+def test_second_run_on_the_same_database_refuses(tmp_path):
+    db = tmp_path / "r.db"
+    with Sandbox() as sb:
+        first = start_crawl(db, sb.proxy_url)
+        try:
+            deadline = time.monotonic() + 60
+            while not (tmp_path / "r.db.lock").exists() and time.monotonic() < deadline:
+                time.sleep(0.1)
+            second = run_harvester("crawl", "--proxy", sb.proxy_url, "--db", str(db), check=False)
+            assert second.returncode != 0
+            assert "another run is writing" in second.stderr and "Traceback" not in second.stderr
+            assert first.wait(timeout=300) == 0
+        finally:
+            if first.poll() is None:
+                os.killpg(first.pid, signal.SIGKILL)
