@@ -1,0 +1,14 @@
+"""Parsing of 政府信息公开工作年度报告 pages into the canonical report dict (pure: no I/O).
+
+    from harvester.report import parse
+    result = parse(page_bytes, url=url, content_type=content_type)
+
+See shared/spec/report-format.md for the keys and rules.
+"""
+
+from .decode import decode_html
+from .errors import ParseError
+from .meta import looks_like_report_title, year_from_title
+from .parse import parse
+
+__all__ = ["parse", "decode_html", "looks_like_report_title", "year_from_title", "ParseError"]

@@ -1,0 +1,109 @@
+"""Cell text: how labels are normalised for matching and how printed values become numbers.
+
+Reports print one label with spaces, line breaks, bracket and quote variants, and print values
+as ``1,200,631``, ``１２``, ``251000元``, ``0件``, ``—`` or nothing. Every extractor reads cells
+through this module, so these rules live in one place.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_SPACE = re.compile(r"\s+")
+# Brackets fold to (), quotes and invisible characters go: labels compare without them.
+_LABEL_TABLE = str.maketrans({**{c: "(" for c in "〔【[｛{〖"}, **{c: ")" for c in "〕】]｝}〗"},
+                              **{c: None for c in "“”\"‘’'「」『』\u200b\u200c\u200d\u2060\ufeff\u00ad"}})
+_NUMBER = re.compile(
+    r"(?P<sign>[+-]|增加|增|减少|减)?"
+    r"(?P<int>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<frac>\d+))?"
+    r"(?P<unit>万元|亿元|元|件|个|条|项|次|宗|人次|家|笔|份|人|户|起|篇|部|批|万)?")
+_NULL = re.compile(r"[/\\\-—–―‐‑_~～·.。×*]+|无|空|暂无|无数据|N/?A|不适用|未统计", re.I)
+
+BLANK, NULL, NUMBER, LABEL = "blank", "null", "number", "label"
+
+
+def squash(text: str) -> str:
+    """NFKC with all whitespace removed: full-width digits and punctuation become ASCII."""
+    return _SPACE.sub("", unicodedata.normalize("NFKC", text))
+
+
+def norm_label(text: str) -> str:
+    """The form labels are matched in: no whitespace, ASCII punctuation, () brackets, no quotes."""
+    return squash(text).translate(_LABEL_TABLE)
+
+
+def classify(text: str):
+    """(kind, value, unit) of a printed cell: blank, null marker, number (int or float) or label."""
+    if len(text) > 40:  # numbers and null markers are short; prose is a label
+        return LABEL, None, None
+    t = squash(text).replace("\u00a0", "")
+    if not t:
+        return BLANK, None, None
+    if _NULL.fullmatch(t):
+        return NULL, None, None
+    m = _NUMBER.fullmatch(t)
+    if m:
+        digits = m["int"].replace(",", "")
+        value = float(f"{digits}.{m['frac']}") if m["frac"] is not None else int(digits)
+        if m["sign"] in ("-", "减", "减少"):
+            value = -value
+        return NUMBER, value, m["unit"]
+    return LABEL, None, None
+
+
+class Cell:
+    """One printed cell (or one line of a text dump): text, grid column and span when known."""
+
+    __slots__ = ("text", "col", "span", "kind", "value", "unit", "_norm")
+
+    def __init__(self, text: str, col: int | None = None, span: int = 1):
+        self.text = text.strip()
+        self.col = col
+        self.span = span
+        self.kind, self.value, self.unit = classify(self.text)
+        self._norm = None
+
+    @property
+    def norm(self) -> str:
+        if self._norm is None:
+            self._norm = norm_label(self.text)
+        return self._norm
+
+    @property
+    def raw(self) -> str | None:
+        """The printed text where it says more than the value: a null marker, or a number
+        printed otherwise than plainly (1,200,631, full width, with a unit)."""
+        if self.kind == NULL:
+            return self.text
+        if self.kind == NUMBER and _SPACE.sub("", self.text) != repr(self.value):
+            return self.text
+        return None
+
+    def __repr__(self) -> str:
+        return f"Cell({self.text!r}, col={self.col})"
+
+
+class Row:
+    """A row of a table, or one line of text (loose: its values belong to the last label)."""
+
+    __slots__ = ("cells", "table", "width", "loose", "image")
+
+    def __init__(self, cells: list[Cell], table: int | None = None, width: int | None = None,
+                 loose: bool = False, image: bool = False):
+        self.cells = cells
+        self.table = table
+        self.width = width
+        self.loose = loose
+        self.image = image
+
+    @property
+    def text(self) -> str:
+        return " ".join(c.text for c in self.cells if c.text)
+
+    def __repr__(self) -> str:
+        return f"Row({[c.text for c in self.cells]!r}, table={self.table})"
+
+
+def line(text: str) -> Row:
+    return Row([Cell(text)], loose=True)

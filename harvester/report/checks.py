@@ -1,0 +1,53 @@
+"""The 勾稽 checks of the spec, evaluated as facts about a report (never used to alter a value).
+
+Names: received_balance, results_sum, row_total (column = the row key), table4_total (column =
+the group). ``expected`` is the left side of the equation as the spec writes it, ``actual`` the
+right side; an equation with a blank cell on either side is not evaluated.
+"""
+
+from __future__ import annotations
+
+from .labels import COLUMNS, T4_GROUPS, Template
+
+APPLICANTS = COLUMNS[:-1]
+
+
+def _sum(values):
+    s = sum(values)
+    return round(s, 6) if isinstance(s, float) else s
+
+
+def _check(name, column, left, right):
+    if left is None or right is None:
+        return None
+    return {"check": name, "column": column, "expected": left, "actual": right,
+            "ok": abs(left - right) < 1e-6}
+
+
+def _total(values):
+    return None if any(v is None for v in values) else _sum(values)
+
+
+def evaluate(applications: dict | None, reviews: dict | None, template: Template | None) -> list[dict]:
+    """Every check whose cells are present, each with ok true/false."""
+    out = []
+    if applications and template:
+        cell = lambda row, col: (applications.get(row) or {}).get(col)  # noqa: E731
+        for c in COLUMNS:
+            out.append(_check("received_balance", c,
+                              _total([cell("new_received", c), cell("carried_over", c)]),
+                              _total([cell("total", c), cell("carried_forward", c)])))
+        for c in COLUMNS:
+            out.append(_check("results_sum", c, cell("total", c),
+                              _total([cell(r, c) for r in template.results])))
+        for r in template.table3:
+            out.append(_check("row_total", r, cell(r, "total"), _total([cell(r, c) for c in APPLICANTS])))
+    if reviews:
+        for g in T4_GROUPS:
+            out.append(_check("table4_total", g, reviews.get(f"{g}.total"),
+                              _total([reviews.get(f"{g}.{m}") for m in ("upheld", "corrected", "other", "pending")])))
+    return [c for c in out if c]
+
+
+def failures(checks: list[dict]) -> list[dict]:
+    return [{k: c[k] for k in ("check", "column", "expected", "actual")} for c in checks if not c["ok"]]

@@ -1,0 +1,72 @@
+"""Bytes to text with the charset rules real portals need.
+
+Portals declare gb2312 and send UTF-8, declare gb2312 and use GB18030-only characters, send a
+Content-Type charset that contradicts the meta tag, or declare nothing. The rules below pick
+the reading that decodes cleanly instead of trusting any single declaration.
+"""
+
+from __future__ import annotations
+
+import codecs
+
+from w3lib.encoding import (html_body_declared_encoding, http_content_type_encoding, read_bom,
+                            resolve_encoding)
+
+from .errors import ParseError
+
+# Single-byte codecs decode any byte string "cleanly", so they are tried last.
+_LATIN = {"cp1252", "latin_1", "iso8859_1", "ascii"}
+_BINARY_MAGIC = (b"%PDF", b"PK\x03\x04", b"\xd0\xcf\x11\xe0", b"\x89PNG", b"\xff\xd8\xff", b"GIF8")
+
+
+def _codec(label: str | None) -> str | None:
+    """Python codec name for a declared charset; GB2312/GBK widen to GB18030 (w3lib does that)."""
+    if not label:
+        return None
+    name = resolve_encoding(label.strip().lower()) or resolve_encoding(label.strip().lower().replace("x-", ""))
+    if not name:
+        return None
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return None
+
+
+def decode_html(body: bytes, content_type: str | None = None) -> str:
+    """Decode a page: BOM, then valid UTF-8, then the declared charsets that decode cleanly
+    (header before meta), then GB18030; never raises on odd bytes (replacement characters)."""
+    if isinstance(body, str):
+        return body
+    if not body:
+        return ""
+    bom_codec, bom = read_bom(body)
+    if bom_codec:
+        return body[len(bom):].decode(bom_codec, "replace")
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    declared = [_codec(http_content_type_encoding(content_type) if content_type else None),
+                _codec(html_body_declared_encoding(body))]
+    candidates = [c for c in declared if c and c != "utf-8" and c not in _LATIN]
+    candidates.append("gb18030")
+    candidates += [c for c in declared if c in _LATIN]
+    for name in dict.fromkeys(candidates):
+        try:
+            return body.decode(name)
+        except (UnicodeDecodeError, LookupError):
+            continue
+    return body.decode("gb18030", "replace")
+
+
+def check_not_binary(body: bytes, content_type: str | None) -> None:
+    """Raise ParseError for a PDF, Office file, archive or image handed to the page parser."""
+    kind = (content_type or "").split(";")[0].strip().lower()
+    if kind.startswith(("image/", "audio/", "video/")) or kind in ("application/pdf", "application/zip",
+                                                                    "application/msword"):
+        raise ParseError(f"not an HTML page or text: Content-Type {kind}")
+    head = body[:2048]
+    if head.startswith(_BINARY_MAGIC):
+        raise ParseError("not an HTML page or text: binary file (PDF, Office, archive or image)")
+    if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ParseError("not an HTML page or text: binary bytes (NUL)")

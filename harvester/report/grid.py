@@ -1,0 +1,70 @@
+"""An HTML <table> as rows of cells placed on a grid (rowspan/colspan expanded).
+
+Each row lists the cells that start in it, each with the grid column where it starts and its
+colspan. A value typed once into a merged cell is therefore one cell (at the first column it
+covers): it is recorded once, never copied into the columns it spans.
+"""
+
+from __future__ import annotations
+
+from lxml import etree
+
+from .cells import Cell, Row
+
+text_of = etree.XPath("string()")  # an element's text, in C
+
+MAX_COLSPAN = 64
+IMAGE_MARK = "\ue000IMG\ue000"  # left in the text by htmldoc where an <img> stood
+# A cell this long is prose: the table holds page layout, not statistics.
+LAYOUT_TEXT = 300
+
+
+def _span(value: str | None, limit: int) -> int:
+    if value is None:
+        return 1
+    if not value.isdigit():
+        value = "".join(ch for ch in value if ch.isdigit())[:4]
+    n = int(value) if value else 1
+    return min(max(n, 1), limit)
+
+
+def is_data_table(table, rows: list[Row]) -> bool:
+    """A leaf table of short cells, at least two columns wide somewhere: a statistics table.
+    Layout tables (nested tables, one column, prose cells) are read as text instead."""
+    if not rows or max(len(r.cells) for r in rows) < 2:
+        return False
+    return all(len(c.text) <= LAYOUT_TEXT for r in rows for c in r.cells)
+
+
+def is_leaf(table) -> bool:
+    return next(table.iterdescendants("table"), None) is None
+
+
+def table_rows(table, table_id: int) -> list[Row]:
+    """Rows of a leaf table with grid columns; spans are expanded only to place later cells."""
+    below: set[tuple[int, int]] = set()  # grid slots taken by rowspans from rows above
+    trs = list(table.iter("tr"))  # a leaf table: all its rows are its own
+    out = []
+    width = 0
+    for r, tr in enumerate(trs):
+        cells = []
+        c = 0
+        for td in tr:
+            if td.tag != "td" and td.tag != "th":
+                continue
+            while (r, c) in below:
+                c += 1
+            rowspan = _span(td.get("rowspan"), len(trs) - r)
+            colspan = _span(td.get("colspan"), MAX_COLSPAN)
+            cells.append(Cell(text_of(td).replace(IMAGE_MARK, ""), c, colspan))
+            for dr in range(1, rowspan):
+                for dc in range(colspan):
+                    below.add((r + dr, c + dc))
+            c += colspan
+        while (r, c) in below:
+            c += 1
+        width = max(width, c)
+        out.append(Row(cells, table=table_id))
+    for row in out:
+        row.width = width
+    return out
