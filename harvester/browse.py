@@ -1,0 +1,370 @@
+"""Browse a harvest with Datasette: `prepare(db)` readies the database, `serve(db)` runs it.
+
+`prepare` adds what a reader needs on top of the store's tables, and only that: the `labels`
+table (the official Chinese row and column labels of tables 2, 3 and 4, with English and
+units, loaded from data/labels.csv), SQL views that lay each report's tables out as printed
+(`report_table2`, `report_table3`, `report_table4`) plus one summary row per report
+(`report_summary`), the full-text index `reports_fts` (FTS5, trigram tokenizer so Chinese text
+is searchable by any 3+ character substring; triggers keep it current on every store write),
+and a few indexes for the facets and canned queries. It is idempotent: the crawl calls it at the
+end of every run.
+
+`serve` runs Datasette on the file read-only (immutable), always under the database name
+`reports`, with data/metadata.yml (descriptions, facets, canned queries, dashboards), the
+templates and the small plugin in harvester/datasette/ (the report view at /-/report/ID and the
+stored raw page at /-/page/HASH).
+"""
+
+from __future__ import annotations
+
+import csv
+import sqlite3
+from pathlib import Path
+
+import sqlite_utils
+
+from harvester.store import APPLICANT_COLUMNS, SCHEMA, Store
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+METADATA_PATH = PROJECT_ROOT / "data" / "metadata.yml"
+LABELS_PATH = PROJECT_ROOT / "data" / "labels.csv"
+DATASETTE_DIR = Path(__file__).resolve().parent / "datasette"
+TEMPLATES_DIR = DATASETTE_DIR / "templates"
+PLUGINS_DIR = DATASETTE_DIR / "plugins"
+DATABASE_NAME = "reports"
+
+FTS_COLUMNS = ["title", "agency", "province", "text"]
+FTS_TOKENIZE = "trigram"
+
+SETTINGS = {
+    "truncate_cells_html": 240,  # report text is long: the row page shows it whole
+    "sql_time_limit_ms": 10000,  # canned aggregations over a national harvest
+    "facet_time_limit_ms": 1000,
+    "default_facet_size": 40,  # 31 provinces fit
+    "max_returned_rows": 5000,
+}
+
+LABEL_COLUMNS = {
+    "section": str, "kind": str, "key": str, "template": str, "position": int, "article": str,
+    "group_zh": str, "subgroup_zh": str, "label_zh": str, "group_en": str, "subgroup_en": str,
+    "label_en": str, "unit": str,
+}
+
+# Chinese column names of the as-printed views, in the official order.
+TABLE3_COLUMNS = {
+    "natural_person": "自然人",
+    "commercial_enterprise": "商业企业",
+    "research_institution": "科研机构",
+    "social_welfare_org": "社会公益组织",
+    "legal_service_org": "法律服务机构",
+    "other_org": "其他",
+    "total": "总计",
+}
+TABLE4_RESULTS = {
+    "upheld": "结果维持",
+    "corrected": "结果纠正",
+    "other": "其他结果",
+    "pending": "尚未审结",
+    "total": "总计",
+}
+TABLE4_GROUPS = ("review", "suit_direct", "suit_after_review")
+
+# Outcome categories of table 3 (the rows from `granted` to `other.other`), for summaries.
+OUTCOME_CATEGORIES = (
+    ("granted", "(一)予以公开", "Disclosed", "a.row = 'granted'"),
+    ("partially_granted", "(二)部分公开", "Partly disclosed", "a.row = 'partially_granted'"),
+    ("denied", "(三)不予公开", "Refused", "a.row like 'denied.%'"),
+    ("unable", "(四)无法提供", "Cannot be provided", "a.row like 'unable.%'"),
+    ("not_processed", "(五)不予处理", "Not processed", "a.row like 'not_processed.%'"),
+    ("other", "(六)其他处理", "Other handling", "(a.row = 'other' or a.row like 'other.%')"),
+)
+
+
+def load_labels(path: str | Path = LABELS_PATH) -> list[dict]:
+    """The official labels, one dict per key (data/labels.csv), typed as the `labels` table."""
+    with open(path, newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    out = []
+    for row in rows:
+        out.append({k: (int(v) if LABEL_COLUMNS[k] is int else v) if v != "" else (None if k != "template" else "")
+                    for k, v in row.items()})
+    return out
+
+
+def _views() -> dict[str, str]:
+    own = "(case when r.format = '2019' then '2019' else '2021' end)"
+    other = "(case when r.format = '2019' then '2021' else '2019' end)"
+
+    def lab(alias: str, column: str) -> str:  # the report's template first, the other one else
+        return f"coalesce({alias}.{column}, {alias}2.{column})"
+
+    table2 = f"""
+select
+  ad.report_id,
+  {lab('li', 'article')} as article,
+  ad.item,
+  {lab('li', 'label_zh')} as item_zh,
+  {lab('li', 'label_en')} as item_en,
+  ad.metric,
+  {lab('lm', 'label_zh')} as metric_zh,
+  {lab('lm', 'label_en')} as metric_en,
+  ad.value,
+  coalesce(ad.unit, {lab('lm', 'unit')}) as unit,
+  ad.raw
+from active_disclosure ad
+left join reports r on r.id = ad.report_id
+left join labels li on li.section = 'active_disclosure' and li.kind = 'item' and li.key = ad.item and li.template = {own}
+left join labels li2 on li2.section = 'active_disclosure' and li2.kind = 'item' and li2.key = ad.item and li2.template = {other}
+left join labels lm on lm.section = 'active_disclosure' and lm.kind = 'metric' and lm.key = ad.metric and lm.template = {own}
+left join labels lm2 on lm2.section = 'active_disclosure' and lm2.kind = 'metric' and lm2.key = ad.metric and lm2.template = {other}
+order by ad.report_id, coalesce({lab('li', 'position')}, 99), coalesce({lab('lm', 'position')}, 99), ad.metric"""
+
+    cols3 = ",\n  ".join(f'a.{key} as "{zh}"' for key, zh in TABLE3_COLUMNS.items())
+    table3 = f"""
+select
+  a.report_id,
+  coalesce(l.position, 100 + a.position) as position,
+  a.row,
+  coalesce(trim(coalesce(l.group_zh || ' ', '') || coalesce(l.subgroup_zh || ' ', '') || l.label_zh), a.row) as label_zh,
+  coalesce(trim(coalesce(l.group_en || ' ', '') || coalesce(l.subgroup_en || ' ', '') || l.label_en), a.row) as label_en,
+  {cols3},
+  a.raw
+from applications a
+left join labels l on l.section = 'applications' and l.kind = 'row' and l.key = a.row
+order by a.report_id, coalesce(l.position, 100 + a.position)"""
+
+    parts4 = []
+    for position, group in enumerate(TABLE4_GROUPS, 1):
+        cells = ",\n    ".join(f'rl.{group}_{result} as "{zh}"' for result, zh in TABLE4_RESULTS.items())
+        parts4.append(f"""
+  select rl.report_id, {position} as position, '{group}' as "group",
+    trim(coalesce(l.group_zh || ' ', '') || l.label_zh) as label_zh,
+    trim(coalesce(l.group_en || ' ', '') || l.label_en) as label_en,
+    {cells}
+  from reviews_litigation rl
+  left join labels l on l.section = 'reviews_litigation' and l.kind = 'group' and l.key = '{group}'""")
+    table4 = "\nselect * from (" + "\n  union all".join(parts4) + "\n) order by report_id, position"
+
+    outcome_cols = ",\n  ".join(
+        f"(select sum(a.total) from applications a where a.report_id = r.id and {cond}) as {key}"
+        for key, _zh, _en, cond in OUTCOME_CATEGORIES
+    )
+
+    def row_total(row):
+        return f"(select a.total from applications a where a.report_id = r.id and a.row = '{row}')"
+
+    summary = f"""
+select
+  r.id, r.agency, r.province, r.level, r.year, r.title, r.published, r.format,
+  r.parse_status, r.check_status,
+  (select count(*) from check_failures f where f.report_id = r.id) as check_failures,
+  {row_total('new_received')} as new_received,
+  {row_total('carried_over')} as carried_over,
+  {outcome_cols},
+  {row_total('total')} as total,
+  {row_total('carried_forward')} as carried_forward,
+  (select rl.review_total from reviews_litigation rl where rl.report_id = r.id) as reviews,
+  (select coalesce(rl.suit_direct_total, 0) + coalesce(rl.suit_after_review_total, 0)
+     from reviews_litigation rl where rl.report_id = r.id
+     and (rl.suit_direct_total is not null or rl.suit_after_review_total is not null)) as lawsuits,
+  r.sources, r.version, r.url
+from reports r
+order by r.province, r.agency, r.year"""
+    return {
+        "report_table2": table2,
+        "report_table3": table3,
+        "report_table4": table4,
+        "report_summary": summary,
+    }
+
+
+INDEXES = {
+    "reports": (["province"], ["year"], ["level"], ["format"], ["parse_status"], ["check_status"],
+                ["agency", "province", "year"], ["page_hash"]),
+    "applications": (["row"],),
+    "report_sources": (["report_id"],),
+    "report_versions": (["page_hash"],),
+}
+
+
+def _database(db: str | Path | sqlite_utils.Database) -> tuple[sqlite_utils.Database, Store | None]:
+    if isinstance(db, sqlite_utils.Database):
+        for name, (columns, options) in SCHEMA.items():  # what Store.ensure_schema does
+            if not db[name].exists():
+                db[name].create(columns, **options)
+        return db, None
+    store = Store(db)
+    return store.db, store
+
+
+def prepare(db: str | Path | sqlite_utils.Database, *, rebuild_fts: bool = False) -> dict:
+    """Create the labels table, the views, the FTS index and the indexes; safe to re-run.
+
+    `db` is a path (opened and closed here) or an open sqlite_utils.Database. What is already
+    current is left untouched, so a second run writes nothing. Returns what was done, for logs:
+    {"labels": "created" | "current", "views": [changed views], "fts": "created" | "rebuilt" | "current"}.
+    """
+    database, store = _database(db)
+    try:
+        with database.conn:
+            labels = load_labels()
+            labels_state = "current"
+            if not database["labels"].exists() or _label_rows(database) != _sorted_labels(labels):
+                database["labels"].drop(ignore=True)
+                database["labels"].create(LABEL_COLUMNS, pk=("section", "kind", "key", "template"))
+                database["labels"].insert_all(labels)
+                labels_state = "created"
+            for table, column_sets in INDEXES.items():
+                for columns in column_sets:
+                    database[table].create_index(columns, if_not_exists=True)
+            changed = []
+            for name, sql in _views().items():
+                wanted = f"CREATE VIEW [{name}] AS {sql}"
+                have = database.execute("select sql from sqlite_master where type = 'view' and name = ?",
+                                        [name]).fetchone()
+                if have is None or have[0] != wanted:
+                    database.execute(f"drop view if exists [{name}]")
+                    database.execute(wanted)
+                    changed.append(name)
+        fts = _prepare_fts(database, rebuild_fts)
+        if database.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
+            database.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return {"labels": labels_state, "views": changed, "fts": fts}
+    finally:
+        if store is not None:
+            store.close()
+
+
+def _sorted_labels(rows):
+    return sorted((tuple(r.get(k) for k in LABEL_COLUMNS) for r in rows), key=repr)
+
+
+def _label_rows(database):
+    columns = ", ".join(f"[{c}]" for c in LABEL_COLUMNS)
+    try:
+        return sorted((tuple(r) for r in database.execute(f"select {columns} from labels").fetchall()), key=repr)
+    except sqlite3.OperationalError:  # an older labels table without some column
+        return None
+
+
+def _prepare_fts(database: sqlite_utils.Database, rebuild: bool) -> str:
+    table = database["reports"]
+    fts_name = "reports_fts"
+    existing = database.execute(
+        "select sql from sqlite_master where name = ?", [fts_name]
+    ).fetchone()
+    triggers = {t.name for t in database.triggers}
+    current = (
+        existing is not None
+        and [c.name for c in database[fts_name].columns] == FTS_COLUMNS
+        and FTS_TOKENIZE in existing[0]
+        and {f"{table.name}_ai", f"{table.name}_ad", f"{table.name}_au"} <= triggers
+    )
+    if not current:
+        if existing is not None:
+            table.disable_fts()
+        table.enable_fts(FTS_COLUMNS, fts_version="FTS5", create_triggers=True, tokenize=FTS_TOKENIZE)
+        return "created"
+    indexed = database.execute(f"select count(*) from [{fts_name}_docsize]").fetchone()[0]
+    if rebuild or indexed != table.count:
+        table.rebuild_fts()
+        return "rebuilt"
+    return "current"
+
+
+# --- serving ----------------------------------------------------------------------------------
+def load_metadata(path: str | Path = METADATA_PATH) -> dict:
+    from datasette.utils import parse_metadata
+
+    return parse_metadata(Path(path).read_text(encoding="utf-8"))
+
+
+def datasette_app(db: str | Path, metadata: str | Path = METADATA_PATH):
+    """A Datasette instance on `db` (read-only, immutable), named `reports`, with our extras."""
+    from datasette.app import Datasette
+
+    db = Path(db)
+    if not db.exists():
+        raise FileNotFoundError(f"no such database: {db}")
+    _checkpoint(db)
+    ds = Datasette(
+        immutables=[str(db)],
+        metadata=load_metadata(metadata),
+        template_dir=str(TEMPLATES_DIR),
+        plugins_dir=str(PLUGINS_DIR),
+        settings=SETTINGS,
+    )
+    name = next(n for n, d in ds.databases.items() if d.path == str(db))
+    if name != DATABASE_NAME:  # the metadata, dashboards and URLs all say /reports
+        database = ds.databases[name]
+        ds.remove_database(name)
+        ds.add_database(database, name=DATABASE_NAME)
+    return ds
+
+
+def _checkpoint(db: Path):
+    """An immutable open ignores the WAL: fold any pending WAL into the file first."""
+    wal = db.with_name(db.name + "-wal")
+    if wal.exists() and wal.stat().st_size:
+        conn = sqlite3.connect(str(db))
+        try:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            conn.close()
+
+
+def serve(db: str | Path, port: int = 8001, host: str = "127.0.0.1", *, prepare_first: bool = True,
+          metadata: str | Path = METADATA_PATH):
+    """Run Datasette on `db` until interrupted: read-only, on http://host:port/.
+
+    With `prepare_first` (the default) the views, labels and FTS index are made current first
+    (a no-op on a database the crawl already prepared).
+    """
+    import asyncio
+
+    import uvicorn
+
+    if not Path(db).exists():
+        raise FileNotFoundError(f"no such database: {db}")
+    if prepare_first:
+        try:
+            prepare(db)
+        except sqlite3.OperationalError as e:  # a read-only file: serve what it has
+            import warnings
+
+            warnings.warn(f"could not prepare {db} ({e}); serving it as it is", stacklevel=2)
+    ds = datasette_app(db, metadata)
+    asyncio.run(ds.invoke_startup())
+    uvicorn.run(ds.app(), host=host, port=port, log_level="warning", lifespan="on", workers=1)
+
+
+def datasette_command(db: str | Path = "data/reports.db") -> list[str]:
+    """The plain `datasette` command line that serves the same thing as `serve` (for the README)."""
+    args = ["datasette", "serve", "-i", str(db), "-m", str(METADATA_PATH.relative_to(PROJECT_ROOT)),
+            "--template-dir", str(TEMPLATES_DIR.relative_to(PROJECT_ROOT)),
+            "--plugins-dir", str(PLUGINS_DIR.relative_to(PROJECT_ROOT))]
+    for key, value in SETTINGS.items():
+        args += ["--setting", key, str(value)]
+    return args
+
+
+def main(argv: list[str] | None = None):
+    """`python -m harvester.browse [prepare|serve] [--db PATH] [--port N] [--host H]`."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m harvester.browse")
+    parser.add_argument("command", choices=["prepare", "serve"])
+    parser.add_argument("--db", default="data/reports.db")
+    parser.add_argument("--port", type=int, default=8001)
+    parser.add_argument("--host", default="127.0.0.1")
+    args = parser.parse_args(argv)
+    if args.command == "prepare":
+        print(prepare(args.db))
+    else:
+        serve(args.db, port=args.port, host=args.host)
+
+
+if __name__ == "__main__":
+    main()
+
+assert tuple(TABLE3_COLUMNS) == APPLICANT_COLUMNS
