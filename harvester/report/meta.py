@@ -157,6 +157,26 @@ def _expand(name: str | None, aliases: dict[str, str]) -> str | None:
     return name
 
 
+def _is_abbreviation(short: str, full: str) -> bool:
+    """简称 keep the full name's characters in order (自治区北部湾办 ⊂ 广西壮族自治区北部湾经济区
+    规划建设管理办公室; 柳南区人民政府 ⊂ 柳州市柳南区人民政府). A name that only grows at
+    its end is another body (X人民政府 → X人民政府办公室 compiles X's report), not X's full name."""
+    if len(full) <= len(short) or full.startswith(short):
+        return False
+    chars = iter(full)
+    return all(c in chars for c in short)
+
+
+def _fuller(name: str | None, candidates: list[str | None]) -> str | None:
+    """The full official name the page gives (由…编制, 来源) for a title's short name."""
+    if not name:
+        return None
+    for cand in candidates:
+        if cand and not _GENERIC.match(cand) and _is_abbreviation(name, cand):
+            return cand
+    return None
+
+
 def find_agency(title: str | None, text: str, source: str | None = None) -> str | None:
     """The body the report is by, in its full official name where the text gives one."""
     aliases = {}
@@ -170,7 +190,8 @@ def find_agency(title: str | None, text: str, source: str | None = None) -> str 
         editor = _LEADING.sub("", m.group(1))
     prefix = _title_prefix(title) if looks_like_report_title(title) else None
     if prefix:  # the title names whose report it is; the text may only spell it out
-        return _expand(prefix, aliases)
+        name = _expand(prefix, aliases)
+        return _fuller(name, [editor, source]) or name
     if editor:
         return _expand(editor, aliases)
     named = _title_prefix(self_named_title(text))

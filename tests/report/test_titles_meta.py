@@ -89,3 +89,15 @@ def test_year_from_the_statistics_period_then_from_the_text():
     assert meta.find_year(None, "本报告所列数据的统计期限自2021年1月1日起至2021年12月31日止。") == 2021
     assert meta.find_year(None, "统计时间为202211日至20221231日") == 2022
     assert meta.find_year(None, "2022年,开发区坚持……2022年,开发区门户网站……2023年开发区将……《2021年工作要点》") == 2022
+
+
+def test_a_title_short_name_takes_the_full_name_the_page_gives():
+    from harvester.report.meta import find_agency
+
+    text = "本年度报告由广西壮族自治区北部湾经济区规划建设管理办公室编制。"
+    assert find_agency("自治区北部湾办2021年政府信息公开工作年度报告", text) == "广西壮族自治区北部湾经济区规划建设管理办公室"
+    assert find_agency("柳南区人民政府2019年政府信息公开工作年度报告", "正文", source="柳州市柳南区人民政府") == "柳州市柳南区人民政府"
+    # the office that compiles a government's report is not that government's full name
+    assert find_agency("宜昌市夷陵区人民政府2022年政府信息公开工作年度报告", "由宜昌市夷陵区人民政府办公室编制") == "宜昌市夷陵区人民政府"
+    # a source that does not spell out the short name is ignored
+    assert find_agency("贵港市财政局2023年政府信息公开工作年度报告", "正文", source="贵港市人民政府") == "贵港市财政局"
