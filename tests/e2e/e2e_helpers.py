@@ -32,3 +32,17 @@ def rows(db: Path, sql: str, params=()) -> list[dict]:
         return [dict(r) for r in con.execute(sql, params)]
     finally:
         con.close()
+
+
+def registry_ids() -> set[str]:
+    from harvester import registry
+    from harvester.crawl import DEFAULT_REGISTRY
+
+    return {s.id for s in registry.load(DEFAULT_REGISTRY)}
+
+
+def harvested(entries: list[dict]) -> list[dict]:
+    """Truth entries of the portals a crawl of the registry covers (the sandbox also serves
+    portals that tests add by `harvester add-site`)."""
+    ids = registry_ids()
+    return [e for e in entries if e["site_id"] in ids]

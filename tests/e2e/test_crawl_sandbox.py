@@ -9,18 +9,19 @@ import sys
 
 from harvester.store import SCHEMA
 
-from e2e_helpers import ROOT, rows, run_harvester
+from e2e_helpers import ROOT, harvested, rows, run_harvester
 
 
 def test_every_sandbox_report_is_harvested_with_agency_province_year(harvest, truth):
     db, _ = harvest
     sources = {r["url"]: r for r in rows(db, "select s.url, r.agency, r.province, r.year, r.site_id "
                                              "from report_sources s join reports r on r.id = s.report_id")}
-    missing = [r["url"] for r in truth.reports if r["url"] not in sources]
+    missing = [r["url"] for r in harvested(truth.reports) if r["url"] not in sources]
     assert not missing, f"reports not harvested: {missing}"
-    for r in truth.reports:
+    for r in harvested(truth.reports):
         got = sources[r["url"]]
-        assert (got["province"], got["year"], got["site_id"]) == (r["province"], r["year"], r["site_id"]), r["url"]
+        assert (got["agency"], got["province"], got["year"], got["site_id"]) == (
+            r["agency"], r["province"], r["year"], r["site_id"]), r["url"]
 
 
 def test_the_five_seed_reports_are_there_with_the_right_identity(harvest, truth):
@@ -45,11 +46,11 @@ def test_no_notice_or_infographic_is_stored_as_a_report(harvest, truth):
 def test_broken_links_are_recorded_and_the_run_completes(harvest, truth):
     db, out = harvest
     errors = {r["url"]: r for r in rows(db, "select url, status, reason from fetch_errors")}
-    for broken in truth.broken:
+    for broken in harvested(truth.broken):
         assert broken["url"] in errors, f"{broken['url']} ({broken['status']}) not recorded"
         assert errors[broken["url"]]["status"] == broken["status"]
     run = rows(db, "select status, finished, errors from crawl_runs order by id desc limit 1")[0]
-    assert run["status"] == "finished" and run["finished"] and run["errors"] >= len(truth.broken)
+    assert run["status"] == "finished" and run["finished"] and run["errors"] >= len(harvested(truth.broken))
     assert "database:" in out and "errors:" in out
 
 
