@@ -67,7 +67,7 @@ SCHEMA = {
     "report_versions": (
         {
             "report_id": str, "version": int, "content_hash": str, "page_hash": str, "url": str,
-            "published": str, "values_json": str, "first_seen": str, "last_seen": str,
+            "published": str, "values_json": str, "changes": str, "first_seen": str, "last_seen": str,
         },
         {"pk": ("report_id", "version"), "foreign_keys": [("report_id", "reports", "id")]},
     ),
@@ -112,6 +112,37 @@ SCHEMA = {
         {"pk": ("run_id", "site_id"), "foreign_keys": [("run_id", "crawl_runs", "id")]},
     ),
 }
+
+
+# Which of a report's sources is canonical, in order: the agency's own portal before a
+# re-post elsewhere; the HTML page before its twins, print views and attachments; the
+# earliest published; then the shortest URL. (README: "Which copy is canonical".)
+CANONICAL_RULE = "own portal > HTML page > earliest published > shortest URL"
+KIND_ORDER = {"page": 0, "print_view": 1, "mobile_twin": 2, "attachment": 3}
+
+
+def canonical_rank(source: dict, agency: str | None) -> tuple:
+    own = bool(agency and source.get("site_agency") and (
+        source["site_agency"] == agency or agency.endswith(source["site_agency"])
+        or source["site_agency"].endswith(agency)))
+    return (not own, KIND_ORDER.get(source["kind"], 4), source.get("published") or "9999",
+            len(source["url"]), source["url"])
+
+
+def changed_cells(old: dict | None, new: dict | None) -> list[dict]:
+    """The cells that differ between two versions' tables: what a correction changed."""
+    out = []
+    for table in ("active_disclosure", "applications", "reviews_litigation"):
+        a, b = (old or {}).get(table) or {}, (new or {}).get(table) or {}
+        for key in sorted(set(a) | set(b)):
+            x, y = a.get(key), b.get(key)
+            if isinstance(x, dict) or isinstance(y, dict):
+                for sub in sorted(set(x or {}) | set(y or {})):
+                    if (x or {}).get(sub) != (y or {}).get(sub):
+                        out.append({"cell": f"{table}/{key}/{sub}", "old": (x or {}).get(sub), "new": (y or {}).get(sub)})
+            elif x != y:
+                out.append({"cell": f"{table}/{key}", "old": x, "new": y})
+    return out
 
 
 def sha256(data: bytes) -> str:
@@ -231,45 +262,75 @@ class Store:
         Returns "new", "changed" (a new version of a known report) or "unchanged".
         `report` holds the reports columns (id, content_hash, ...); `source` the report_sources
         columns of the URL it came from; `values` the parsed tables (None when not parsed).
+        The current version is the one published last (a corrected re-post replaces the
+        original; both stay in report_versions); the canonical source follows CANONICAL_RULE.
         """
         seen = report["last_seen"]
+        rid = report["id"]
         with self.db.conn:
-            old = self.report_row(report["id"])
+            old = self.report_row(rid)
             versions = self.db["report_versions"]
-            known = list(versions.rows_where("report_id = ? and content_hash = ?", [report["id"], report["content_hash"]]))
+            known = list(versions.rows_where("report_id = ? and content_hash = ?", [rid, report["content_hash"]]))
+            before = self.current_version(rid)
             if old is None:
                 outcome, version = "new", 1
             elif known:
                 outcome, version = "unchanged", known[0]["version"]
             else:
                 outcome = "changed"
-                version = max(r["version"] for r in versions.rows_where("report_id = ?", [report["id"]])) + 1
+                version = max(r["version"] for r in versions.rows_where("report_id = ?", [rid])) + 1
             if known:
-                versions.update((report["id"], version), {"last_seen": seen})
+                versions.update((rid, version), {"last_seen": seen})
             else:
                 versions.insert({
-                    "report_id": report["id"], "version": version, "content_hash": report["content_hash"],
+                    "report_id": rid, "version": version, "content_hash": report["content_hash"],
                     "page_hash": report.get("page_hash"), "url": source["url"], "published": report.get("published"),
                     "values_json": json.dumps(values, ensure_ascii=False) if values else None,
+                    "changes": json.dumps(changed_cells(json.loads(before["values_json"] or "null") if before else None,
+                                                        values), ensure_ascii=False) if before else None,
                     "first_seen": seen, "last_seen": seen,
                 })
-            latest = max(r["version"] for r in versions.rows_where("report_id = ?", [report["id"]]))
-            row = dict(report, version=latest)
-            if old is not None:
-                row["first_seen"] = old["first_seen"]
-                if version < latest:  # an older copy seen again: only touch last_seen
-                    row = {"id": report["id"], "last_seen": seen}
-            else:
-                row["first_seen"] = seen
-            self.db["reports"].upsert(row, pk="id", alter=True)
+            current = self.current_version(rid)
+            if outcome != "unchanged" and current["version"] == version:
+                row = dict(report, version=version, first_seen=old["first_seen"] if old else seen)
+                self.db["reports"].upsert(row, pk="id", alter=True)
+                if values is not None:
+                    self._save_values(rid, values)
+            else:  # a copy of a known version, or an older version seen after a newer one
+                self.db["reports"].update(rid, {"last_seen": seen})
             self._save_source(source, seen)
-            if values is not None and version == latest:
-                self._save_values(report["id"], values)
             self.db["fetch_errors"].delete_where("url = ?", [source["url"]])
-            self.db["reports"].update(
-                report["id"], {"sources": self.db["report_sources"].count_where("report_id = ?", [report["id"]])}
-            )
+            self.choose_canonical(rid)
         return outcome
+
+    def current_version(self, report_id: str) -> dict | None:
+        rows = list(self.db.query(
+            "select * from report_versions where report_id = ? order by coalesce(published, '') desc, version desc "
+            "limit 1", [report_id]))
+        return rows[0] if rows else None
+
+    def choose_canonical(self, report_id: str):
+        """Mark one source canonical and make it the report's URL (rule: CANONICAL_RULE)."""
+        report = self.report_row(report_id)
+        if report is None:
+            return
+        sources = list(self.db.query(
+            "select s.url, s.kind, s.published, s.first_seen, t.agency site_agency from report_sources s "
+            "left join sites t on t.id = s.site_id where s.report_id = ?", [report_id]))
+        if not sources:
+            return
+        best = min(sources, key=lambda s: canonical_rank(s, report["agency"]))
+        self.db.execute("update report_sources set canonical = (url = ?) where report_id = ?", [best["url"], report_id])
+        self.db["reports"].update(report_id, {"url": best["url"], "sources": len(sources)})
+
+    def save_attachment(self, report_id: str, url: str, site_id: str, seen: str, name: str | None = None):
+        """An attachment (PDF, DOC, ...) of a report: one more source, linked, not read."""
+        if self.source_row(url) is not None and self.source_row(url)["kind"] != "attachment":
+            return
+        with self.db.conn:
+            self._save_source({"url": url, "report_id": report_id, "site_id": site_id, "kind": "attachment",
+                               "attachments": json.dumps({"name": name}, ensure_ascii=False) if name else None}, seen)
+            self.choose_canonical(report_id)
 
     def touch_source(self, url: str, seen: str):
         """A source that answered 304: it and its report were seen, nothing else changes."""

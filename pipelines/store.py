@@ -52,6 +52,9 @@ class StorePipeline:
             if item.kind == "report":
                 outcome = self.store.save_report(*self.rows(item, page_hash))
                 self.stats.inc_value(f"harvester/reports_{outcome}")
+                for attachment in item.attachments:  # one more source each; read later
+                    self.store.save_attachment(item.report_id, attachment["url"], item.site_id, item.fetched_at,
+                                               attachment.get("name"))
             else:
                 parsed = item.parsed or {}
                 self.store.save_non_report(item.url, item.site_id, parsed.get("title") or item.title,
