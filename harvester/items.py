@@ -42,6 +42,8 @@ class ReportPage:
     report_id: str | None = None
     canonical_url: str | None = None
     content_hash: str | None = None
+    text: str | None = None  # the report's text without page chrome
+    signature: bytes | None = None  # its MinHash (harvester.neardup)
 
 
 @dataclass

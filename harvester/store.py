@@ -67,7 +67,8 @@ SCHEMA = {
     "report_versions": (
         {
             "report_id": str, "version": int, "content_hash": str, "page_hash": str, "url": str,
-            "published": str, "values_json": str, "changes": str, "first_seen": str, "last_seen": str,
+            "published": str, "values_json": str, "changes": str, "signature": bytes,
+            "first_seen": str, "last_seen": str,
         },
         {"pk": ("report_id", "version"), "foreign_keys": [("report_id", "reports", "id")]},
     ),
@@ -288,8 +289,9 @@ class Store:
                     "values_json": json.dumps(values, ensure_ascii=False) if values else None,
                     "changes": json.dumps(changed_cells(json.loads(before["values_json"] or "null") if before else None,
                                                         values), ensure_ascii=False) if before else None,
-                    "first_seen": seen, "last_seen": seen,
+                    "signature": report.pop("signature", None), "first_seen": seen, "last_seen": seen,
                 })
+            report.pop("signature", None)
             current = self.current_version(rid)
             if outcome != "unchanged" and current["version"] == version:
                 row = dict(report, version=version, first_seen=old["first_seen"] if old else seen)
@@ -302,6 +304,12 @@ class Store:
             self.db["fetch_errors"].delete_where("url = ?", [source["url"]])
             self.choose_canonical(rid)
         return outcome
+
+    def matcher_rows(self):
+        """Every stored version with what the near-duplicate matcher needs to know it again."""
+        return self.db.query(
+            "select v.report_id, r.agency, r.year, v.content_hash, v.values_json, v.signature "
+            "from report_versions v join reports r on r.id = v.report_id where v.signature is not null")
 
     def current_version(self, report_id: str) -> dict | None:
         rows = list(self.db.query(

@@ -1,24 +1,71 @@
-"""Stage 3: give each report page its report id, canonical URL and content hash.
+"""Stage 3: decide which report each fetched copy is, and which version of it.
 
-Copies of one report (twins, re-posts, the page that prints the report twice) get the same
-report id; a copy whose table values differ is a new version of that report (the store keeps
-both). The rules live in harvester/dedupe.py.
+A copy is the report of an agency for a year. The exact key (agency, year) decides where the
+page names both; the near-duplicate matcher (harvester/neardup.py, MinHash/LSH over the text
+with the chrome removed) finds the report a copy belongs to where names are spelled
+differently or missing, and never merges two agencies for sharing template prose. The store
+then tells versions apart by the table values (harvester/dedupe.py content_hash).
 """
 
 from __future__ import annotations
 
+import json
+import threading
+
 from harvester import dedupe
 from harvester.items import ReportPage
+from harvester.neardup import Candidate, ReportMatcher
+from harvester.pagetext import page_text
+from harvester.store import Store
+
+# One matcher per database in this process: every site's crawler feeds the same one, so a
+# re-post found by one site's spider meets the report another site's spider stored.
+_MATCHERS: dict[str, ReportMatcher] = {}
+_LOCK = threading.Lock()
+
+
+def matcher_for(db_path: str) -> ReportMatcher:
+    with _LOCK:
+        if db_path not in _MATCHERS:
+            matcher = ReportMatcher()
+            store = Store(db_path)
+            for row in store.matcher_rows():
+                values = json.loads(row["values_json"]) if row["values_json"] else None
+                cand = Candidate(agency=row["agency"], year=row["year"], values_hash=row["content_hash"],
+                                 values=values, text="")
+                matcher.add(row["report_id"], cand, signature=row["signature"])
+            store.close()
+            _MATCHERS[db_path] = matcher
+        return _MATCHERS[db_path]
 
 
 class DedupePipeline:
+    def __init__(self, db_path: str):
+        self.db_path = db_path
+        self.matcher: ReportMatcher | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler.settings.get("HARVESTER_DB"))
+
+    def open_spider(self):
+        self.matcher = matcher_for(self.db_path)
+
     def process_item(self, item):
         if not isinstance(item, ReportPage) or item.kind != "report":
             return item
         parsed = item.parsed or {}
         item.canonical_url = dedupe.canonical_url(item.url)
+        item.text = page_text(item.html or "")
         agency = parsed.get("agency") or dedupe.agency_from_title(item.title) or item.agency
         year = parsed.get("year") or item.year
-        item.report_id = dedupe.report_id(agency, year, item.canonical_url)
-        item.content_hash = dedupe.content_hash(parsed, parsed.get("text") or item.html or "")
+        item.content_hash = dedupe.content_hash(parsed, item.text)
+        tables = {k: parsed.get(k) for k in dedupe.TABLE_KEYS[1:]} if any(
+            parsed.get(k) for k in dedupe.TABLE_KEYS[1:]) else None
+        cand = Candidate(agency=agency, year=year, values_hash=item.content_hash if tables else None,
+                         values=tables, text=item.text)
+        item.signature = self.matcher.signature(item.text)
+        found = self.matcher.match(cand, signature=item.signature)
+        item.report_id = found.report_id if found else dedupe.report_id(agency, year, item.canonical_url)
+        self.matcher.add(item.report_id, cand, signature=item.signature)
         return item

@@ -11,7 +11,6 @@ import json
 
 from harvester.dedupe import source_kind
 from harvester.items import ColumnFound, FetchError, ReportPage, Unchanged
-from harvester.pagetext import page_text
 from harvester.store import Store
 
 
@@ -77,7 +76,8 @@ class StorePipeline:
             "balanced": p.get("balanced"), "mirrored_copy_in_page": p.get("mirrored_copy_in_page"),
             "overview": sections.get("overview"), "problems": sections.get("problems"),
             "other_matters": sections.get("other_matters"),
-            "text": page_text(item.html or ""), "content_hash": item.content_hash, "page_hash": page_hash,
+            "text": item.text, "content_hash": item.content_hash, "page_hash": page_hash,
+            "signature": item.signature,
             "last_seen": item.fetched_at,
         }
         source = {

@@ -110,7 +110,13 @@ class ReportSpider(scrapy.Spider):
         wanted = [e for e in self.list_entries(response)
                   if self.wants(e["title"]) and canonical_url(e["url"]) not in self.list_pages]
         for entry in wanted:
-            yield self.report_request(entry, response)
+            seen = self.known.get(entry["url"])
+            if seen is not None and not (seen.get("etag") or seen.get("last_modified")):
+                # stored, and the portal gives no validator to ask "changed?": not re-fetched
+                # (a --full run re-reads it); the list still shows it, so it was seen.
+                yield Unchanged(url=entry["url"], site_id=self.site.id)
+            else:
+                yield self.report_request(entry, response)
         pages = list(self.page_urls(response))
         if self.known and self.stop_early:
             fresh = [e for e in wanted if e["url"] not in self.known]

@@ -1,0 +1,717 @@
+"""Which known report a fetched copy belongs to, when URLs and exact hashes do not tell (issue 4).
+
+Pure module: no Scrapy, no SQLite. The pipeline gives each fetched copy to ``ReportMatcher.match``
+and, when nothing matches (or a new version was found), registers it with ``ReportMatcher.add``;
+``ReportMatcher.signature`` is the compact MinHash to keep in SQLite (a blob) so that the index can
+be rebuilt at start-up without re-reading any text.
+
+The same report is published many times: mobile twins and print views, a re-post on the parent
+government's portal with other page chrome, a PDF/DOC attachment beside the HTML page, a
+corrected re-post (a new *version*: a few numbers changed), and pages that print the whole report
+twice. Different agencies, on the other hand, copy the national template, so two *different*
+reports often share most of their prose, and many small agencies publish the very same all-zero
+tables. Prose similarity alone therefore cannot decide; who reported, for which year and which
+numbers decide, and text similarity only confirms.
+
+Decision rules
+--------------
+A candidate copy C matches a known entry K only if all of:
+
+1. **Year**: both years are known and equal. Different years never match; a copy without a year
+   never matches (the caller keeps it under its URL).
+2. **Agency compatible** (names compared after ``normalize_agency`` and NFKC):
+
+   - ``equal``: the same name;
+   - ``prefix``: one name is the other with a place prefix dropped, cut at an administrative
+     level (``咸宁`` + ``市政务服务和大数据管理局``, ``柳州市`` + ``柳南区人民政府``,
+     ``西藏`` + ``自治区民政厅``): the longer name ends with the shorter one, the shorter one has
+     at least 4 characters, the dropped prefix is 1-12 CJK characters, and either the prefix ends
+     with a level character (省市区县州旗盟镇乡) or the shorter name starts with one (or with
+     自治). ``柳南区人民政府`` vs ``柳北区人民政府`` is never compatible, nor ``西城区…`` vs ``城区…``;
+   - a name unknown on one side: the names the texts give themselves (title line
+     ``…2023年政府信息公开工作年度报告``, opening ``由…编制``; ``text_agencies``) are consulted.
+     ``named``: both sides name the same *specific* agency (6+ characters, not starting with a
+     level or 我/本/该: not 市教育局); ``missing``: nothing to compare, or compatible names (one
+     contains the other, or ``prefix``), or the copy's text mentions the known agency; no match
+     when both sides name agencies and none of that holds (they name different agencies);
+   - anything else: no match.
+3. **Values and text**, where ``sim`` is the MinHash estimate of the Jaccard similarity of the two
+   normalized texts, and ``threshold`` (default 0.6) and ``strict`` (default 0.85) two bars:
+
+   - tables identical (cell by cell over the tables both sides carry, or equal ``values_hash``
+     when no values are given) -> ``"same"``. With an ``equal`` agency no text is needed; with a
+     ``prefix``/``missing`` agency it takes ``sim >= threshold`` when the tables are informative
+     (at least ``informative_cells`` = 3 distinct cell values of 10 or more) and ``sim >= strict``
+     when they are not: all-zero tables, or one application and two documents, are shared by
+     thousands of small agencies and prove nothing. With a ``named`` agency: ``sim >= threshold``;
+   - tables differing in a few cells (1 <= differing <= ``revision_cells`` = 10% of the cells
+     compared) -> ``"revision"`` (a new version of the same report) if ``sim >= threshold``
+     (``equal``/``named`` agency) or ``sim >= strict`` (``prefix``/``missing``);
+   - no tables on one side (an attachment, a legacy report, tables published as images)
+     -> ``"same"`` if ``sim >= threshold`` (``equal``/``named``) or ``sim >= strict`` (otherwise);
+   - tables differing in more cells, different table layouts (2019 vs 2021 template), or
+     different ``values_hash`` with no values to count cells: no match.
+
+Among the entries that match, the best is returned: equal agency before prefix, named, missing,
+then identical tables before revision before text alone, then higher ``sim``. A NULL cell equals
+only a NULL cell (a blank is not 0).
+
+Text normalization (before shingling)
+-------------------------------------
+Full-width digits and letters are folded to ASCII (the part of NFKC that matters here). The
+statistical tables are cut out, from the ``二、主动公开…`` heading to the next ``五、…问题/改进``
+heading, since the tables are compared as values and their labels are the same in every report.
+Whitespace and punctuation are dropped. Then these lines are dropped: lines that are digits only,
+page numbers (第 3 页), template table labels, portal menu items (政府信息公开, 网站首页, ...),
+lines of up to 100 characters that carry page chrome marks (发布日期, 浏览次数, 您现在的位置, 字号,
+ICP备, 网站标识码, 索引号, 上一篇, ...), and lines of up to 20 characters that start with a weaker
+mark (来源, 打印, 关闭, 阅读量, ...; words that prose also uses, so they count only in short lines,
+and a PDF wrapped into short lines loses no prose). Runs of three or more short lines (at most
+15 characters) without sentence punctuation are also dropped: these are link lists and menus. What
+is left is joined and cut into character 5-gram shingles, hashed to 32 bits (vectorized, stable
+across processes), and fed to a datasketch ``MinHash`` (``affine32`` scheme). A page that prints
+the report twice gives the same shingle *set*, so its similarity is ~1.
+
+Cost
+----
+``match`` looks up the exact index ``(year, normalized agency)`` and queries one datasketch
+``MinHashLSH`` per year (bands tuned for ``threshold``, leaning to recall; every LSH candidate is
+re-checked against the rules). So each copy costs one signature (linear in the text) plus a few
+bucket look-ups, which is near linear in the number of reports. Memory per entry: the signature
+(4 bytes x ``num_perm``), the LSH band keys, and the tables zlib-packed as float64 cells
+(all-zero tables pack to a few dozen bytes). No text is kept.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import zlib
+from dataclasses import dataclass
+from typing import Iterable
+
+import numpy as np
+from datasketch import LeanMinHash, MinHash, MinHashLSH
+
+from harvester.dedupe import TABLE_KEYS, normalize_agency
+
+__all__ = ["Candidate", "Match", "ReportMatcher", "agency_relation", "normalize_text", "shingle_hashes"]
+
+SHINGLE = 5
+SEED = 1
+SCHEME = "affine32"
+
+# --- text ---------------------------------------------------------------------------------
+
+NOT_WORD = re.compile(r"[\W_]+")
+# Full-width digits and letters (１２, ＩＣＰ) to ASCII: the part of NFKC that matters once
+# punctuation is dropped, at a fraction of its cost on long pages.
+FULL_WIDTH = re.compile(r"[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]+")
+
+
+def _fold(text: str) -> str:
+    return FULL_WIDTH.sub(lambda m: m.group().translate(_FOLD), text)
+
+
+_FOLD = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
+NUMERIC = re.compile(r"[0-9.]+")
+PAGE = re.compile(r"第\d+页(共\d+页)?|共\d+页")
+SENTENCE = re.compile(r"[。，,;；:：]")
+CLAUSE = re.compile(r"[。，,;；！？!?]")  # prose punctuation: no chrome line ends a sentence
+LINK_MAX, LINK_RUN = 15, 3
+# Section headings of the tables, wherever they sit (a PDF may flow a heading into the paragraph
+# before it, or wrap it across lines).
+TABLES_START = re.compile(r"[二2]\s*[、.．]\s*主\s*动\s*公\s*开")
+TABLES_END = re.compile(r"[五5]\s*[、.．]\s*(?:[^\s。，,]\s*){0,12}?(?:问\s*题|改\s*进)")
+# Page chrome that page_text may leave: strong marks are chrome in any line of up to CHROME_MAX
+# characters; weak ones (words that prose uses too: 来源, 打印, 阅读量) only in lines of up to
+# WEAK_MAX characters, so that a report wrapped into short lines (a PDF) loses no prose.
+CHROME = re.compile(
+    "|".join(
+        (
+            r"发布日期", r"发布时间", r"浏览次数", r"点击数", r"阅读次数", r"您现在的位置", r"当前位置",
+            r"网站地图", r"版权所有", r"主办单位", r"承办单位", r"ICP备", r"网站标识码", r"公网安备",
+            r"简体版", r"繁体版", r"长者模式", r"索引号", r"发文机关", r"成文日期", r"主题分类", r"上一篇",
+            r"下一篇", r"相关文档", r"相关链接", r"扫一扫", r"分享到", r"字号", r"打印本页", r"关闭窗口",
+            r"^第\d+页(共\d+页)?$", r"^http", r"s?html?$",
+        )
+    )
+)
+WEAK_CHROME = re.compile(
+    r"^(首页|日期|来源|信息来源|文号|打印|关闭|分享|收藏|纠错|我要纠错|视力保护色|设为首页|加入收藏|无障碍|"
+    r"移动版|电脑版|手机版|返回顶部|回到顶部|文件下载|关联文件|相关附件|下载|附件\d*|点击量\d*|阅读量\d*|访问量\d*)"
+)
+WEAK_MAX = 20
+CHROME_MAX = 100  # longer lines are report text whatever they say
+# Menu and breadcrumb items of government portals, as whole lines.
+MENU = frozenset(
+    "政府信息公开 政务公开 信息公开 政府信息公开年报 政府信息公开年度报告 政府信息公开工作年度报告 年度报告 "
+    "信息公开年报 政府信息公开指南 政府信息公开制度 法定主动公开内容 网站首页 政务服务 互动交流 政策文件 "
+    "政策解读 机构概况 新闻中心 政务动态 专题专栏 办事服务 数据开放 公众参与 走进 智能问答 回到顶部 返回顶部".split()
+)
+# The table labels of the national template (spec/report-format.md), as they read once
+# whitespace and punctuation are gone. Kept out of the shingles when a page has no section
+# headings to cut the tables on.
+TEMPLATE_LINES = frozenset(
+    NOT_WORD.sub("", s)
+    for s in (
+        "信息内容", "本年制发件数", "本年废止件数", "现行有效件数", "行政规范性文件", "规范性文件",
+        "本年处理决定数量", "行政许可", "行政处罚", "行政强制", "本年收费金额(单位:万元)",
+        "行政事业性收费", "本年新制作数量", "本年新公开数量", "对外公开总数量", "上一年项目数量",
+        "本年增/减", "处理决定数量", "其他对外管理服务事项", "政府集中采购", "采购项目数量",
+        "采购总金额", "申请人情况", "自然人", "法人或其他组织", "商业企业", "科研机构",
+        "社会公益组织", "法律服务机构", "一、本年新收政府信息公开申请数量",
+        "二、上年结转政府信息公开申请数量", "三、本年度办理结果", "(一)予以公开",
+        "(二)部分公开(区分处理的,只计这一情形,不计其他情形)", "(三)不予公开", "1.属于国家秘密",
+        "2.其他法律行政法规禁止公开", "3.危及三安全一稳定", "4.保护第三方合法权益",
+        "5.属于三类内部事务信息", "6.属于四类过程性信息", "7.属于行政执法案卷", "8.属于行政查询事项",
+        "(四)无法提供", "1.本机关不掌握相关政府信息", "2.没有现成信息需要另行制作",
+        "3.补正后申请内容仍不明确", "(五)不予处理", "1.信访举报投诉类申请", "2.重复申请",
+        "3.要求提供公开出版物", "4.无正当理由大量反复申请", "5.要求行政机关确认或重新出具已获取信息",
+        "(六)其他处理", "1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请",
+        "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请", "3.其他",
+        "(七)总计", "四、结转下年度继续办理", "结果维持", "结果纠正", "其他结果", "尚未审结", "总计",
+        "行政复议", "行政诉讼", "未经复议直接起诉", "复议后起诉",
+        "(本列数据的勾稽关系为:第一项加第二项之和,等于第三项加第四项之和)",
+    )
+)
+
+
+def _cut_tables(text: str) -> str:
+    """Drop every block from a 二、主动公开 heading to the next 五、…问题 heading (twice-printed pages
+    have two). A start with no end after it is kept: better some table labels than no text."""
+    out, pos = [], 0
+    while (start := TABLES_START.search(text, pos)) and (end := TABLES_END.search(text, start.end())):
+        out.append(text[pos : start.start()])
+        pos = end.start()
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def normalize_text(text: str | None) -> str:
+    """The report text as compared: tables, chrome, whitespace, punctuation and bare numbers gone."""
+    if not text:
+        return ""
+    lines = _cut_tables(_fold(text)).splitlines()
+    kept: list[tuple[str, bool]] = []
+    for line in lines:
+        s = NOT_WORD.sub("", line)
+        if not s or NUMERIC.fullmatch(s) or s in TEMPLATE_LINES or s in MENU:
+            continue
+        if len(s) <= CHROME_MAX and CHROME.search(s):
+            continue
+        if len(s) <= WEAK_MAX and WEAK_CHROME.match(s) and not CLAUSE.search(line):
+            continue
+        if PAGE.fullmatch(s):
+            continue  # page numbers of an attachment: 第 3 页 共 5 页
+        kept.append((s, len(s) <= LINK_MAX and not SENTENCE.search(line)))
+    # Runs of LINK_RUN or more short lines without sentence punctuation are link lists and
+    # menus (政府网站 footers: 南宁市人民政府 / 柳州市人民政府 / ...), not report text.
+    out, i = [], 0
+    while i < len(kept):
+        j = i
+        while j < len(kept) and kept[j][1]:
+            j += 1
+        if j - i >= LINK_RUN:
+            i = j
+            continue
+        out.extend(s for s, _ in kept[i : max(j, i + 1)])
+        i = max(j, i + 1)
+    return "".join(out)
+
+
+_P = np.uint64(0x100000001B3)  # FNV-1 64-bit prime: a polynomial hash over code points
+_M32 = np.uint64(0xFFFFFFFF)
+_S32 = np.uint64(32)
+
+
+def shingle_hashes(norm: str, k: int = SHINGLE) -> np.ndarray:
+    """Distinct 32-bit hashes of the character k-grams of a normalized text (vectorized; stable
+    across processes and platforms, unlike ``hash``). A text shorter than k is one shingle."""
+    if not norm:
+        return np.empty(0, dtype=np.uint32)
+    codes = np.frombuffer(norm.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    n = max(1, len(codes) - k + 1)
+    h = np.zeros(n, dtype=np.uint64)
+    for j in range(min(k, len(codes))):
+        h = h * _P + codes[j : j + n]
+    return np.unique(((h ^ (h >> _S32)) & _M32).astype(np.uint32))
+
+
+# --- agencies -----------------------------------------------------------------------------
+
+LEVEL = frozenset("省市区县州旗盟镇乡")
+CJK = re.compile(r"[\u4e00-\u9fff]{1,12}")
+
+
+def _norm_agency(name: str | None) -> str:
+    return normalize_agency(unicodedata.normalize("NFKC", name)) if name else ""
+
+
+def agency_relation(a: str | None, b: str | None) -> str | None:
+    """``"equal"``, ``"prefix"`` (one is the other with a place prefix dropped), ``"missing"``
+    (either unknown) or None (different agencies). Arguments are raw or normalized names."""
+    a, b = _norm_agency(a), _norm_agency(b)
+    if not a or not b:
+        return "missing"
+    if a == b:
+        return "equal"
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    if len(short) < 4 or not long_.endswith(short):
+        return None
+    prefix = long_[: len(long_) - len(short)]
+    if CJK.fullmatch(prefix) and (prefix[-1] in LEVEL or short[0] in LEVEL or short.startswith("自治")):
+        return "prefix"
+    return None
+
+
+TITLE_LINE = re.compile(r"^(.{2,40}?)(?:19|20)\d\d年度?(?:政府信息公开|政务公开|信息公开).{0,12}(?:年度报告|年报)$")
+COMPILED_BY = re.compile(r"由([^,，。;；由]{2,40}?)(?:[(（](?:以下简称|下称|简称)[^)）]*[)）])?(?:负责)?编制")
+NOT_A_NAME = re.compile(r"公布|根据|关于|发布|现将|以下")
+
+
+def text_agencies(text: str | None) -> tuple[str, ...]:
+    """Agency names a report text gives itself: its title line (柳州市柳南区人民政府2023年政府信息
+    公开工作年度报告) and its opening statement (由…编制). Conservative; may be an abbreviation
+    (自治区北部湾办), so used only as evidence against a match, never for one."""
+    if not text:
+        return ()
+    head = _fold(text[:4000])
+    names: list[str] = []
+    for line in head.splitlines()[:20]:
+        s = NOT_WORD.sub("", line)
+        m = TITLE_LINE.match(s) if len(s) <= 70 else None
+        if m and not NOT_A_NAME.search(m.group(1)):
+            names.append(m.group(1))
+    for m in COMPILED_BY.finditer(head):
+        name = _norm_agency(m.group(1))
+        if len(name) >= 2 and not NOT_A_NAME.search(name):
+            names.append(name)
+    return tuple(dict.fromkeys(_norm_agency(n) for n in names if n))
+
+
+GENERIC_START = ("我", "本", "该", "自治", *LEVEL)
+
+
+def _specific(name: str) -> bool:
+    """A name that says whose it is (咸宁市教育局), not one that many agencies share (市教育局, 我局)."""
+    return len(name) >= 6 and not name.startswith(GENERIC_START)
+
+
+def _loosely_compatible(names_a: Iterable[str], names_b: Iterable[str]) -> bool:
+    return any(a in b or b in a or agency_relation(a, b) for a in names_a for b in names_b)
+
+
+# --- values -------------------------------------------------------------------------------
+
+
+def _tables(values: dict | None) -> dict:
+    """The non-empty tables of a parsed report (golden shape), or of a bare tables dict."""
+    if not values:
+        return {}
+    keys = TABLE_KEYS[1:] if any(k in values for k in TABLE_KEYS[1:]) else tuple(values)
+    return {k: values[k] for k in keys if isinstance(values.get(k), dict) and values[k]}
+
+
+def _flatten(node, prefix: str, paths: list, vals: list) -> None:
+    """Leaves of nested tables in a canonical order, as ("row/column", value)."""
+    keys = sorted(node, key=str) if isinstance(node, dict) else range(len(node))
+    for k in keys:
+        v = node[k]
+        path = f"{prefix}/{k}" if prefix else str(k)
+        if isinstance(v, (dict, list, tuple)):
+            _flatten(v, path, paths, vals)
+        else:
+            paths.append(path)
+            vals.append(v)
+
+
+def _cell(v) -> float:
+    """A cell as float64: numbers as such, NULL as NaN, anything else (raw text kept for a NULL
+    cell, such as "/" or "—") by a stable hash far outside real counts."""
+    if v is None:
+        return float("nan")
+    if isinstance(v, (bool, int, float)):
+        return float(v)
+    return 1e15 + zlib.crc32(str(v).encode("utf-8"))
+
+
+@dataclass(frozen=True)
+class _Packed:
+    """Tables of one entry: a shared layout (which tables, which cells) and zlib-packed cells."""
+
+    layout: int
+    blob: bytes
+    evidence: int  # distinct cell values >= EVIDENCE_MIN: how unlikely a chance equality is
+
+
+class _Layouts:
+    def __init__(self) -> None:
+        self.ids: dict[tuple, int] = {}
+        self.items: list[tuple] = []  # ((table, (paths...)), ...)
+
+    def intern(self, layout: tuple) -> int:
+        i = self.ids.get(layout)
+        if i is None:
+            i = self.ids[layout] = len(self.items)
+            self.items.append(layout)
+        return i
+
+
+EVIDENCE_MIN = 10  # small counts (0-9) coincide between small agencies all the time
+_PLANS: dict[tuple, tuple | None] = {}  # table shape -> cells in canonical order (bounded below)
+
+
+def _plan(table: dict) -> tuple | None:
+    """For a table of rows of scalars (or of scalars), its rows and columns in canonical order;
+    None for other shapes (deeper nesting, lists), which take the generic path."""
+    shape = tuple((k, tuple(v) if type(v) is dict else None) for k, v in table.items())
+    plan = _PLANS.get(shape, False)
+    if plan is False:
+        plan = None
+        if all(not isinstance(k, (dict, list, tuple)) for k in table) and all(
+            cols is None or all(not isinstance(x, (dict, list, tuple)) for x in table[row].values())
+            for row, cols in shape
+        ):
+            rows = sorted(shape, key=lambda rc: str(rc[0]))
+            order = tuple((row, tuple(sorted(cols, key=str)) if cols is not None else None) for row, cols in rows)
+            paths = tuple(
+                p for row, cols in order for p in ([f"{row}/{c}" for c in cols] if cols is not None else [str(row)])
+            )
+            plan = (order, paths)
+        if len(_PLANS) < 1024:
+            _PLANS[shape] = plan
+    return plan
+
+
+def _pack(values: dict | None, layouts: _Layouts) -> _Packed | None:
+    tables = _tables(values)
+    if not tables:
+        return None
+    layout, cells = [], []
+    for name in sorted(tables):
+        table, mark = tables[name], len(cells)
+        plan = _plan(table)
+        if plan is not None:
+            order, paths = plan
+            try:
+                for row, cols in order:
+                    if cols is None:
+                        cells.append(table[row])
+                    else:
+                        r = table[row]
+                        cells.extend([r[c] for c in cols])
+            except (KeyError, TypeError):  # the table changed shape under its plan: generic path
+                plan = None
+        if plan is None:
+            del cells[mark:]
+            generic: list = []
+            _flatten(table, "", generic, cells)
+            paths = tuple(generic)
+        layout.append((name, paths))
+    try:
+        arr = np.array(cells, dtype="<f8")  # None -> NaN
+    except (TypeError, ValueError):
+        arr = np.array([_cell(v) for v in cells], dtype="<f8")
+    evidence = len(np.unique(arr[np.abs(np.nan_to_num(arr, nan=0.0)) >= EVIDENCE_MIN]))
+    return _Packed(layouts.intern(tuple(layout)), zlib.compress(arr.tobytes(), 6), evidence)
+
+
+def _unpack(p: _Packed) -> np.ndarray:
+    return np.frombuffer(zlib.decompress(p.blob), dtype="<f8")
+
+
+def _compare(a: _Packed, b: _Packed, layouts: _Layouts) -> tuple[int, int]:
+    """(differing cells, cells compared) over the tables both sides carry. NULL == NULL."""
+    va, vb = _unpack(a), _unpack(b)
+    if a.layout == b.layout:
+        same = (va == vb) | (np.isnan(va) & np.isnan(vb))
+        return int(len(va) - np.count_nonzero(same)), int(len(va))
+    la, lb = layouts.items[a.layout], layouts.items[b.layout]
+    da = _by_table(la, va)
+    db = _by_table(lb, vb)
+    diff = total = 0
+    for name in da.keys() & db.keys():
+        ca, cb = da[name], db[name]
+        for path in ca.keys() | cb.keys():
+            x, y = ca.get(path), cb.get(path)
+            total += 1
+            if x is None or y is None or not (x == y or (x != x and y != y)):
+                diff += 1
+    return diff, total
+
+
+def _by_table(layout: tuple, cells: np.ndarray) -> dict[str, dict[tuple, float]]:
+    out, i = {}, 0
+    for name, paths in layout:
+        out[name] = dict(zip(paths, cells[i : i + len(paths)].tolist()))
+        i += len(paths)
+    return out
+
+
+# --- the matcher --------------------------------------------------------------------------
+
+
+@dataclass
+class Candidate:
+    """What is known of one fetched copy."""
+
+    agency: str | None
+    year: int | None
+    values_hash: str | None  # hash of the parsed tables (None: no tables)
+    values: dict | None  # the parsed tables, golden shape, for counting differing cells
+    text: str  # report text, chrome removed
+
+
+@dataclass(frozen=True)
+class Match:
+    report_id: str
+    relation: str  # "same" | "revision"
+    similarity: float  # MinHash estimate of the Jaccard similarity of the normalized texts
+    agency: str = ""  # how the agencies related: "equal" | "prefix" | "named" | "missing"
+    basis: str = ""  # "values" (identical tables) | "cells" (a few cells differ) | "text"
+
+
+class _Query:
+    """One candidate being matched, with what is derived from it computed at most once."""
+
+    def __init__(self, cand: Candidate, hv: np.ndarray, packed: _Packed | None) -> None:
+        self.cand, self.hv, self.packed = cand, hv, packed
+        self.agency = _norm_agency(cand.agency)
+        self.empty = False
+        self._norm: str | None = None
+        self._inferred: tuple[str, ...] | None = None
+
+    def norm(self) -> str:
+        if self._norm is None:
+            self._norm = NOT_WORD.sub("", _fold(self.cand.text or ""))
+        return self._norm
+
+    def inferred(self) -> tuple[str, ...]:
+        if self._inferred is None:
+            self._inferred = text_agencies(self.cand.text)
+        return self._inferred
+
+
+_AGENCY_RANK = {"equal": 3, "prefix": 2, "named": 1, "missing": 0}
+_BASIS_RANK = {"values": 2, "cells": 1, "text": 0}
+
+
+class ReportMatcher:
+    """Near-duplicate index of known reports; see the module docstring for the rules."""
+
+    def __init__(
+        self,
+        threshold: float = 0.6,
+        num_perm: int = 64,
+        *,
+        strict: float = 0.85,
+        revision_cells: float = 0.10,
+        informative_cells: int = 3,
+        lsh_params: tuple[int, int] | None = None,
+    ) -> None:
+        if not 0.0 < threshold <= strict <= 1.0:
+            raise ValueError("need 0 < threshold <= strict <= 1")
+        self.threshold = threshold
+        self.strict = strict
+        self.num_perm = num_perm
+        self.revision_cells = revision_cells
+        self.informative_cells = informative_cells
+        # Bands tuned for the lower bar, leaning to recall: candidates are re-checked anyway.
+        probe = MinHashLSH(threshold=threshold, num_perm=num_perm, weights=(0.3, 0.7), params=lsh_params)
+        self._lsh_params = (probe.b, probe.r)
+        self._mh = MinHash(num_perm=num_perm, seed=SEED, hashfunc=int, scheme=SCHEME)
+        self._empty = np.full(num_perm, np.uint32(0xFFFFFFFF), dtype=np.uint32)
+        self._lsh: dict[int, MinHashLSH] = {}
+        self._exact: dict[tuple[int, str], list[int]] = {}
+        self._layouts = _Layouts()
+        self._names: dict[str, str] = {}  # interning of ids and agency names
+        self._sigs = np.empty((1024, num_perm), dtype=np.uint32)
+        self._ids: list[str] = []
+        self._years: list[int | None] = []
+        self._agencies: list[str] = []
+        self._hashes: list[str | None] = []
+        self._values: list[_Packed | None] = []
+        self._inferred: dict[int, tuple[str, ...]] = {}
+        self._memo: tuple | None = None  # names texts give themselves, agency unknown
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    # signatures
+
+    def _hashvalues(self, norm: str) -> np.ndarray:
+        shingles = shingle_hashes(norm)
+        if not len(shingles):
+            return self._empty.copy()
+        self._mh.clear()
+        self._mh.update_batch(shingles.tolist())
+        return self._mh.hashvalues.astype(np.uint32, copy=True)
+
+    def signature(self, text: str) -> bytes:
+        """Compact MinHash of a report text: datasketch's LeanMinHash byte format, little-endian
+        (8-byte seed, 4-byte negated count, 1-byte scheme, 4 bytes per permutation: 269 bytes
+        at 64 permutations)."""
+        return self._encode(self._hashvalues(normalize_text(text)))
+
+    def _encode(self, hv: np.ndarray) -> bytes:
+        lean = LeanMinHash(seed=SEED, hashvalues=hv, scheme=SCHEME)
+        buf = bytearray(lean.bytesize("<"))
+        lean.serialize(buf, "<")
+        return bytes(buf)
+
+    def _decode(self, signature: bytes) -> np.ndarray:
+        lean = LeanMinHash.deserialize(signature, "<")
+        if lean.seed != SEED or lean.scheme != SCHEME or len(lean) != self.num_perm:
+            raise ValueError(f"signature is not a {SCHEME} MinHash of {self.num_perm} permutations, seed {SEED}")
+        return np.asarray(lean.hashvalues, dtype=np.uint32)
+
+    def _signature_of(self, cand: Candidate, signature: bytes | None) -> np.ndarray:
+        return self._decode(signature) if signature is not None else self._hashvalues(normalize_text(cand.text))
+
+    def _pack(self, cand: Candidate) -> _Packed | None:
+        """Packed tables of a candidate; remembered for the add() that usually follows match()."""
+        memo = self._memo
+        if memo is not None and memo[0] is cand and memo[1] is cand.values:
+            return memo[2]
+        packed = _pack(cand.values, self._layouts)
+        self._memo = (cand, cand.values, packed)
+        return packed
+
+    # index
+
+    def _intern(self, s: str) -> str:
+        return self._names.setdefault(s, s)
+
+    def add(self, report_id: str, cand: Candidate, signature: bytes | None = None) -> None:
+        """Register a copy as (a version of) ``report_id``. The same id may be added again, e.g.
+        for a revision, so that later copies of either version are recognized. ``signature``
+        (from ``signature()``, e.g. read back from SQLite) spares hashing the text again."""
+        hv = self._signature_of(cand, signature)
+        i = len(self._ids)
+        if i == len(self._sigs):
+            grown = np.empty((2 * i, self.num_perm), dtype=np.uint32)
+            grown[:i] = self._sigs
+            self._sigs = grown
+        self._sigs[i] = hv
+        agency = self._intern(_norm_agency(cand.agency))
+        self._ids.append(self._intern(report_id))
+        self._years.append(cand.year)
+        self._agencies.append(agency)
+        self._hashes.append(cand.values_hash)
+        self._values.append(self._pack(cand))
+        if not agency:
+            names = text_agencies(cand.text)
+            if names:
+                self._inferred[i] = tuple(self._intern(n) for n in names)
+        if cand.year is None:
+            return  # kept for completeness; a copy without a year never matches
+        if agency:
+            self._exact.setdefault((cand.year, agency), []).append(i)
+        if not np.array_equal(hv, self._empty):
+            lsh = self._lsh.get(cand.year)
+            if lsh is None:
+                lsh = self._lsh[cand.year] = MinHashLSH(num_perm=self.num_perm, params=self._lsh_params)
+            lsh.insert(i, LeanMinHash(seed=SEED, hashvalues=hv, scheme=SCHEME), check_duplication=False)
+
+    # matching
+
+    def match(self, cand: Candidate, signature: bytes | None = None) -> Match | None:
+        """The known report this copy is a copy ("same") or a new version ("revision") of."""
+        if cand.year is None:
+            return None
+        q = _Query(cand, self._signature_of(cand, signature), self._pack(cand))
+        q.empty = bool(np.array_equal(q.hv, self._empty))
+
+        best: tuple | None = None
+        seen: set[int] = set()
+        for i in self._exact.get((cand.year, q.agency), ()) if q.agency else ():
+            seen.add(i)
+            best = self._better(best, self._judge(i, "equal", q))
+        if best is not None and best[0][:2] == (_AGENCY_RANK["equal"], _BASIS_RANK["values"]):
+            return best[1]  # equal agency and identical tables: nothing can rank higher
+        lsh = self._lsh.get(cand.year)
+        if lsh is not None and not q.empty:
+            found = [i for i in lsh.query(LeanMinHash(seed=SEED, hashvalues=q.hv, scheme=SCHEME)) if i not in seen]
+            if found:
+                idx = np.fromiter(found, dtype=np.int64, count=len(found))
+                sims = np.count_nonzero(self._sigs[idx] == q.hv, axis=1) / self.num_perm
+                keep = sims >= self.threshold
+                for i, sim in zip(idx[keep].tolist(), sims[keep].tolist()):
+                    rel = self._relation(i, q)
+                    if rel is not None and rel != "equal":  # equal ones came from the exact index
+                        best = self._better(best, self._judge(i, rel, q, sim))
+        return best[1] if best else None
+
+    def _relation(self, i: int, q: _Query) -> str | None:
+        known = self._agencies[i]
+        rel = agency_relation(q.agency, known)
+        if rel != "missing":
+            return rel
+        # A name is unknown on one side: the names the texts give themselves decide what they can.
+        mine = (q.agency,) if q.agency else q.inferred()
+        theirs = (known,) if known else self._inferred.get(i, ())
+        if not mine or not theirs:
+            return "missing"
+        if any(a == b and _specific(a) for a in mine for b in theirs):
+            return "named"  # both texts name the same, specific agency
+        if _loosely_compatible(mine, theirs) or (known and known in q.norm()):
+            return "missing"
+        return None  # the texts name different agencies
+
+    @staticmethod
+    def _better(best, new):
+        if new is None:
+            return best
+        return new if best is None or new[0] > best[0] else best
+
+    def _judge(self, i: int, rel: str, q: _Query, sim: float | None = None):
+        if self._years[i] != q.cand.year:
+            return None
+        if q.empty or not np.any(self._sigs[i] != self._empty):
+            sim = 0.0  # an empty text is similar to nothing
+        elif sim is None:
+            sim = float(np.count_nonzero(self._sigs[i] == q.hv)) / self.num_perm
+        bar = self.threshold if rel in ("equal", "named") else self.strict
+        mine, known = q.packed, self._values[i]
+        diff = total = 0  # cells differing / compared over the tables both sides carry
+        if mine is not None and known is not None:
+            diff, total = _compare(mine, known, self._layouts)
+        elif q.cand.values_hash is not None and self._hashes[i] is not None:
+            if q.cand.values_hash != self._hashes[i]:
+                return None  # different tables, no cells to count
+            total = 1
+        if total == 0:  # no tables on one side (attachment, legacy, tables as images)
+            basis = "text" if sim >= bar else None
+        elif diff == 0:
+            informative = max(mine.evidence if mine else 0, known.evidence if known else 0)
+            if rel == "equal":
+                need = 0.0
+            elif rel == "named" or informative >= self.informative_cells:
+                need = self.threshold
+            else:
+                need = self.strict  # all-zero tables are shared by thousands of agencies
+            basis = "values" if sim >= need else None
+        elif diff <= max(1, int(self.revision_cells * total)):
+            basis = "cells" if sim >= bar else None
+        else:
+            return None
+        if basis is None:
+            return None
+        m = Match(self._ids[i], "revision" if basis == "cells" else "same", round(sim, 4), rel, basis)
+        return (_AGENCY_RANK[rel], _BASIS_RANK[basis], sim), m
+
+    # introspection
+
+    def stats(self) -> dict:
+        """Sizes, for benchmarks and logs."""
+        return {
+            "entries": len(self._ids),
+            "years": len(self._lsh),
+            "lsh_bands": self._lsh_params[0],
+            "lsh_rows": self._lsh_params[1],
+            "layouts": len(self._layouts.items),
+            "signature_bytes": 4 * self.num_perm,
+            "values_bytes": sum(len(p.blob) for p in self._values if p is not None),
+        }
+
