@@ -12,6 +12,7 @@ import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from harvester import progress, registry
 from harvester.runlock import RunLock
@@ -42,9 +43,12 @@ class RunSummary:
     non_reports: int = 0
     requests: int = 0
     resumed: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # registry sites the sandbox does not serve
 
     def lines(self) -> list[str]:
         out = [f"run {self.run_id}: {len(self.sites)} site(s), {self.requests} request(s)"]
+        if self.skipped:
+            out.append(f"not in the sandbox, skipped: {len(self.skipped)} registry site(s)")
         if self.resumed:
             out.append(f"resumed after an interrupted run: {', '.join(self.resumed)}")
         for site in self.sites:
@@ -85,12 +89,30 @@ def crawl(
     """
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "harvester.settings")
     chosen = registry.select(registry.load(registry_path), province=province, site_ids=sites)
-    if not chosen:
-        raise registry.RegistryError("no registry site matches that selection")
     db = Path(db)
-    with RunLock(db):
-        return _crawl(db, chosen, province=province, sites=sites, years=years, sandbox=sandbox, proxy=proxy,
-                      registry_path=registry_path, log_level=log_level, settings=settings, full=full)
+    with contextlib.ExitStack() as stack:
+        skipped: list[str] = []
+        if sandbox:
+            from harvester.sandbox import Sandbox
+
+            sb = stack.enter_context(Sandbox())
+            proxy = sb.proxy_url
+            served = set(sb.hosts)
+            skipped = [s.id for s in chosen if site_host(s) not in served]
+            chosen = [s for s in chosen if site_host(s) in served]
+        if not chosen:
+            raise registry.RegistryError("no registry site matches that selection"
+                                         + (" among the sandbox's portals" if sandbox else ""))
+        with RunLock(db):
+            summary = _crawl(db, chosen, province=province, sites=sites, years=years, sandbox=sandbox,
+                             proxy=proxy, registry_path=registry_path, log_level=log_level, settings=settings,
+                             full=full)
+    summary.skipped = skipped
+    return summary
+
+
+def site_host(site) -> str:
+    return urlsplit(site.columns[0] if site.columns else site.homepage).hostname or ""
 
 
 def _crawl(db: Path, chosen, *, province, sites, years, sandbox, proxy, registry_path, log_level, settings, full):
@@ -110,37 +132,32 @@ def _crawl(db: Path, chosen, *, province, sites, years, sandbox, proxy, registry
     known = {} if full else store.known_pages(ids)
     store.close()
 
-    with contextlib.ExitStack() as stack:
-        if sandbox:
-            from harvester.sandbox import Sandbox
-
-            proxy = stack.enter_context(Sandbox()).proxy_url
-        proxy = proxy or os.environ.get("https_proxy") or os.environ.get("http_proxy") or ""
-        project = get_project_settings()
-        if proxy:  # the browser goes through the same proxy as the downloader
-            launch = dict(project.getdict("PLAYWRIGHT_LAUNCH_OPTIONS"), proxy={"server": proxy})
-            project.set("PLAYWRIGHT_LAUNCH_OPTIONS", launch, priority="cmdline")
-        project.setdict({
-            "HARVESTER_DB": str(db), "HARVESTER_REGISTRY": str(registry_path), "HARVESTER_RUN_ID": run_id,
-            "HARVESTER_PROXY": proxy, "HARVESTER_YEARS": [int(y) for y in years or []],
-            "LOG_LEVEL": log_level,
-        }, priority="cmdline")
-        if sandbox:
-            project.setdict(SANDBOX_SETTINGS, priority="cmdline")
-        if settings:
-            project.setdict(settings, priority="cmdline")
-        process = CrawlerProcess(project, install_root_handler=True)
-        loader = SpiderLoader.from_settings(project)
-        jobs = job_root(db)
-        for n, site in enumerate(chosen):
-            # A site whose last run was killed resumes from its JOBDIR and walks every list page.
-            per_site = project.copy()
-            per_site.set("JOBDIR", str(jobs / site.id), priority="cmdline")
-            crawler = Crawler(spider_for(site, loader), per_site, init_reactor=n == 0)
-            process.crawl(crawler, site=site.id, known=known.get(site.id), stop_early=site.id not in resumed)
-        crawlers = list(process.crawlers)
-        progress.start(len(chosen))
-        process.start()
+    proxy = proxy or os.environ.get("https_proxy") or os.environ.get("http_proxy") or ""
+    project = get_project_settings()
+    if proxy:  # the browser goes through the same proxy as the downloader
+        launch = dict(project.getdict("PLAYWRIGHT_LAUNCH_OPTIONS"), proxy={"server": proxy})
+        project.set("PLAYWRIGHT_LAUNCH_OPTIONS", launch, priority="cmdline")
+    project.setdict({
+        "HARVESTER_DB": str(db), "HARVESTER_REGISTRY": str(registry_path), "HARVESTER_RUN_ID": run_id,
+        "HARVESTER_PROXY": proxy, "HARVESTER_YEARS": [int(y) for y in years or []],
+        "LOG_LEVEL": log_level,
+    }, priority="cmdline")
+    if sandbox:
+        project.setdict(SANDBOX_SETTINGS, priority="cmdline")
+    if settings:
+        project.setdict(settings, priority="cmdline")
+    process = CrawlerProcess(project, install_root_handler=True)
+    loader = SpiderLoader.from_settings(project)
+    jobs = job_root(db)
+    for n, site in enumerate(chosen):
+        # A site whose last run was killed resumes from its JOBDIR and walks every list page.
+        per_site = project.copy()
+        per_site.set("JOBDIR", str(jobs / site.id), priority="cmdline")
+        crawler = Crawler(spider_for(site, loader), per_site, init_reactor=n == 0)
+        process.crawl(crawler, site=site.id, known=known.get(site.id), stop_early=site.id not in resumed)
+    crawlers = list(process.crawlers)
+    progress.start(len(chosen))
+    process.start()
 
     store = Store(db)
     for crawler in crawlers:

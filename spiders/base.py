@@ -11,6 +11,7 @@ import re
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
+from scrapy.http import HtmlResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutError
 
@@ -24,6 +25,13 @@ NEXT_PAGE_TEXT = re.compile(r"^\s*(下一页|下页|后页|尾页|末页|>|»|�
 ATTACHMENT = re.compile(r"\.(pdf|docx?|xlsx?|wps|et|ofd|zip|rar)(?:$|\?)|download\.jsp|/P0\d{8}", re.I)
 TWIN = re.compile(r"_app\.s?html?$|/mpost_\d+\.html$", re.I)
 DIRECTORY_INDEX = re.compile(r"/(index(\.s?html?|\.htm|\.jsp|\.php)?)?$")
+# Rows that open their report by script: onclick="window.open('../info/1103/7719.htm')",
+# location.href='...', href="javascript:window.open('...')".
+SCRIPT_TARGET = re.compile(
+    r"""(?:window\.open|(?:window\.|document\.)?location(?:\.href)?\s*=|location\.(?:assign|replace))\s*\(?\s*['"]([^'"]+)['"]""")
+NOT_A_LINK = ("#", "javascript:", "mailto:", "tel:")
+# How long the browser lets a script-only list render after the load event (ms).
+BROWSER_LIST_WAIT_MS = 2000
 
 
 def parse_date(text: str | None) -> str | None:
@@ -39,6 +47,38 @@ def parse_date(text: str | None) -> str | None:
 
 def clean(text: str | None) -> str:
     return re.sub(r"\s+", " ", text or "").strip()
+
+
+def link_target(el) -> str | None:
+    """Where an element points: its href, else the address its script opens
+    (`onclick="window.open('...')"`, `location.href='...'`, `href="javascript:window.open('...')"`)."""
+    href = (el.attrib.get("href") or "").strip()
+    if href and not href.lower().startswith(NOT_A_LINK):
+        return href
+    for source in (el.attrib.get("onclick"), href):
+        m = SCRIPT_TARGET.search(source or "")
+        if m and m.group(1).strip() and not m.group(1).strip().lower().startswith(NOT_A_LINK):
+            return m.group(1).strip()
+    return None
+
+
+def resolve(base: str, href: str) -> str:
+    """An absolute URL with `./` and `../` resolved as a browser does: also too many `../`, dot
+    segments inside an absolute address (`http://host/a/../info/1.htm`) and backslashes."""
+    url = urljoin(base, href.strip().replace("\\", "/"))
+    parts = urlsplit(url)
+    if "/." not in parts.path:
+        return url
+    out: list[str] = []
+    for seg in parts.path.split("/")[1:]:
+        if seg == "..":
+            if out:
+                out.pop()
+        elif seg != ".":
+            out.append(seg)
+    last = parts.path.rsplit("/", 1)[-1]
+    path = "/" + "/".join(out) + ("/" if last in (".", "..") and out else "")
+    return parts._replace(path=path).geturl()
 
 
 class ReportSpider(scrapy.Spider):
@@ -104,10 +144,20 @@ class ReportSpider(scrapy.Spider):
 
     # --- list pages ---------------------------------------------------------------------------
     def parse_column(self, response):
-        """One list page: report links, further pages of the list, sub-columns."""
+        """One list page: report links, further pages of the list, sub-columns.
+
+        A page that shows none of them is asked once more through the browser (`wants_browser`).
+        """
         column = response.meta.get("column", response.url)
         self.list_pages.add(canonical_url(response.url))
-        wanted = [e for e in self.list_entries(response)
+        entries = list(self.list_entries(response))
+        pages = list(self.page_urls(response))
+        subcolumns = list(self.subcolumn_urls(response, column))
+        if self.wants_browser(response, entries, pages, subcolumns):
+            self.crawler.stats.inc_value("harvester/browser_lists")
+            yield self.browser_request(response)
+            return
+        wanted = [e for e in entries
                   if self.wants(e["title"]) and canonical_url(e["url"]) not in self.list_pages]
         for entry in wanted:
             seen = self.known.get(entry["url"])
@@ -117,7 +167,6 @@ class ReportSpider(scrapy.Spider):
                 yield Unchanged(url=entry["url"], site_id=self.site.id)
             else:
                 yield self.report_request(entry, response)
-        pages = list(self.page_urls(response))
         if self.known and self.stop_early:
             fresh = [e for e in wanted if e["url"] not in self.known]
             if wanted and not fresh:
@@ -127,8 +176,26 @@ class ReportSpider(scrapy.Spider):
                 pages = self.next_page(response.url, pages)
         for url in pages:
             yield self.column_request(url, column=column)
-        for url in self.subcolumn_urls(response, column):
+        for url in subcolumns:
             yield self.column_request(url)
+
+    def wants_browser(self, response, entries: list[dict], pages: list[str], subcolumns: list[str]) -> bool:
+        """A list only a browser renders: an HTML page with scripts but no report-like link, no
+        further page and no sub-column. Asked once: never for an answer that came from the
+        browser (ours or ChallengeMiddleware's). Families with a cheaper path return False."""
+        if response.meta.get("playwright") or not isinstance(response, HtmlResponse):
+            return False
+        if pages or subcolumns or any(looks_like_report_title(e["title"]) for e in entries):
+            return False
+        return bool(response.xpath("//script"))
+
+    def browser_request(self, response) -> scrapy.Request:
+        """The same request once more, rendered by the browser (scrapy-playwright)."""
+        from scrapy_playwright.page import PageMethod
+
+        meta = dict(response.meta, playwright=True,
+                    playwright_page_methods=[PageMethod("wait_for_timeout", BROWSER_LIST_WAIT_MS)])
+        return response.request.replace(meta=meta, dont_filter=True)
 
     @staticmethod
     def next_page(current: str, pages: list[str]) -> list[str]:
@@ -145,16 +212,24 @@ class ReportSpider(scrapy.Spider):
 
         The `title` attribute wins over the link text, which lists often cut short with '...'.
         """
-        for a in response.css("a[href]"):
-            href = a.attrib.get("href", "").strip()
-            if not href or href.startswith(("#", "javascript:", "mailto:")):
+        base = response.urljoin("")  # the page's <base href> if it has one
+        # Anchors and, in reading order, rows opened by onclick that hold no link of their own
+        # (such a row's text less its date is the title).
+        for a in response.xpath("//a[@href or @onclick] | //*[@onclick][not(self::a)]"):
+            href = link_target(a)
+            if not href:
                 continue
-            title = clean(a.attrib.get("title")) or clean(" ".join(a.css("::text").getall()))
+            text = " ".join(a.css("::text").getall())
+            if a.root.tag != "a":
+                if any(link_target(inner) for inner in a.xpath(".//a")):
+                    continue
+                text = DATE.sub(" ", text)
+            title = clean(a.attrib.get("title")) or clean(text)
             if not title:
                 continue
-            row = a.xpath("ancestor::*[self::li or self::tr or self::dd or self::div][1]")
+            row = a.xpath("ancestor-or-self::*[self::li or self::tr or self::dd or self::div][1]")
             yield {
-                "url": response.urljoin(href),
+                "url": resolve(base, href),
                 "title": title,
                 "published": parse_date(" ".join(row.css("::text").getall())) if row else None,
             }

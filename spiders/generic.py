@@ -6,9 +6,21 @@ Sites added with `harvester add-site` have no spider of their own and run on the
 from __future__ import annotations
 
 from spiders.base import ReportSpider
+from spiders.families.gkmlpt import GkmlptSpider
+from spiders.families.jcms import JCMSSpider
+from spiders.families.scriptlist import ScriptListSpider
 from spiders.families.trs import TRSSpider
+from spiders.families.vsb import VSBSpider
 
-FAMILIES: dict[str, type[ReportSpider]] = {"trs": TRSSpider}
+# detect_family asks in this order: the families with unmistakable marks first, the script-written
+# lists (which TRS pages also have) last.
+FAMILIES: dict[str, type[ReportSpider]] = {
+    "gkmlpt": GkmlptSpider,
+    "jcms": JCMSSpider,
+    "vsb": VSBSpider,
+    "trs": TRSSpider,
+    "scriptlist": ScriptListSpider,
+}
 
 
 def detect_family(url: str, html: str) -> str:

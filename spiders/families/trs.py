@@ -11,17 +11,14 @@ from __future__ import annotations
 
 import re
 
-from spiders.base import ReportSpider, clean, parse_date
+from spiders.base import ReportSpider
+from spiders.families.scriptlist import ScriptListMixin
 
 ARG = r"\s*(?:'([^']*)'|\"([^\"]*)\"|(-?\d+))\s*"
 PAGER_CALL = re.compile(r"\b(?:createPageHTML|pageControl)\s*\(((?:" + ARG + r",?)+)\)")
 ARGS = re.compile(ARG)
 COUNT_PAGE = re.compile(r"\bvar\s+countPage\s*=\s*['\"]?(\d+)")
 PAGE_FILE = re.compile(r"\b(index|default|list)\.(s?html?)\b")
-SCRIPT_LINK = re.compile(
-    r"""(?:url|href|link)\s*[:=]\s*['"]([^'"]+\.s?html?)['"][^;]*?;?.{0,200}?title\s*[:=]\s*['"]([^'"]+)['"]""",
-    re.S,
-)
 
 
 def pager_pages(script: str, current_url: str) -> list[str]:
@@ -55,8 +52,8 @@ def page_file_pattern(script: str, current_url: str) -> tuple[str, str]:
     return (m.group(1), m.group(2)) if m else ("index", "html")
 
 
-class TRSSpider(ReportSpider):
-    """Base spider of TRS WCM portals."""
+class TRSSpider(ScriptListMixin, ReportSpider):
+    """Base spider of TRS WCM portals (lists written by inline script: see ScriptListMixin)."""
 
     name = "trs"
 
@@ -71,11 +68,3 @@ class TRSSpider(ReportSpider):
         if names:
             return [response.urljoin(n) for n in names]
         return list(super().page_urls(response))
-
-    def list_entries(self, response):
-        yield from super().list_entries(response)
-        # Lists written by inline script: the links are not anchors in the HTML.
-        for script in response.xpath("//script/text()").getall():
-            for m in SCRIPT_LINK.finditer(script):
-                near = script[m.end(): m.end() + 200]
-                yield {"url": response.urljoin(m.group(1)), "title": clean(m.group(2)), "published": parse_date(near)}
