@@ -165,6 +165,7 @@ def _crawl(db: Path, chosen, *, province, sites, years, sandbox, proxy, registry
         stats = crawler.stats.get_stats()
         reason = stats.get("finish_reason") or "killed"
         store.finish_site(run_id, site_id, reason, requests=stats.get("downloader/request_count", 0),
+                          browser_pages=stats.get("playwright/page_count", 0),
                           reports=sum(stats.get(f"harvester/reports_{k}", 0) for k in ("new", "changed", "unchanged")),
                           errors=stats.get("harvester/fetch_errors", 0))
         if reason == "finished":  # a finished site needs no resuming

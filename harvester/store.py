@@ -109,7 +109,8 @@ SCHEMA = {
         {"pk": "id"},
     ),
     "crawl_sites": (
-        {"run_id": int, "site_id": str, "status": str, "requests": int, "reports": int, "errors": int},
+        {"run_id": int, "site_id": str, "status": str, "requests": int, "browser_pages": int, "reports": int,
+         "errors": int},
         {"pk": ("run_id", "site_id"), "foreign_keys": [("run_id", "crawl_runs", "id")]},
     ),
 }

@@ -25,6 +25,9 @@ def rng_for(*parts) -> random.Random:
 # --- scale by level -----------------------------------------------------------------------
 PROFILES = {
     #          applications  org share  licensing         penalty          coercion      fees (万元)     normative
+    "省":   dict(apps=(400, 1500), org=20, lic=(800_000, 4_000_000), pen=(100_000, 900_000),
+                coe=(5_000, 60_000), fees=(20_000, 90_000), rules=True, norm=(20, 120),
+                norm_force=(300, 900), t4=8),
     "市":   dict(apps=(150, 420), org=8, lic=(150_000, 1_300_000), pen=(40_000, 500_000),
                 coe=(2_000, 25_000), fees=(8_000, 40_000), rules=True, norm=(80, 500),
                 norm_force=(800, 2000), t4=4),

@@ -119,8 +119,8 @@ class _Handler(BaseHTTPRequestHandler):
         host = host.strip("[]").lower()
         port = int(port) if port.isdigit() else 443
         portal = self.server.sandbox.portal_for(host)
-        ok = portal is not None and ((port == 443 and portal.scheme == "https")
-                                     or (port == 80 and portal.scheme == "http"))
+        ok = portal is not None and ((port == 443 and "https" in portal.schemes)
+                                     or (port == 80 and "http" in portal.schemes))
         if not ok:
             self._log("CONNECT", f"{host}:{port}", host, 502, t0)
             self._bad_gateway(host)
@@ -144,10 +144,11 @@ class _Handler(BaseHTTPRequestHandler):
         t0 = time.time()
         sb = self.server.sandbox
         target = self.path
+        body = b""
         if self.command == "POST":
             n = int(self.headers.get("Content-Length") or 0)
             if n:
-                self.rfile.read(n)
+                body = self.rfile.read(n)
         if target.startswith(("http://", "https://")):
             u = urlsplit(target)
             scheme, host, path, query = u.scheme, (u.hostname or ""), (u.path or "/"), u.query
@@ -168,7 +169,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._bad_gateway(host)
             self._log(self.command, url, host, 502, t0)
             return
-        if scheme != portal.scheme:
+        if scheme not in portal.schemes:
             if portal.scheme == "https":
                 loc = f"https://{host}{path}" + (f"?{query}" if query else "")
                 resp = portal._redirect(loc)
@@ -177,7 +178,7 @@ class _Handler(BaseHTTPRequestHandler):
                 self._log(self.command, url, host, 502, t0)
                 return
         else:
-            resp = portal.handle(self.command, path, query, self.headers)
+            resp = portal.handle(self.command, path, query, self.headers, body)
             if resp.delay:
                 time.sleep(resp.delay)
         self._send(resp.status, resp.headers, resp.body)

@@ -3,11 +3,13 @@ the numbers a report page prints (to hold the pages to the truth)."""
 
 from __future__ import annotations
 
+import json
 import re
 import ssl
 import tomllib
 import unicodedata
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -44,10 +46,19 @@ def opener(proxy_url: str, follow=True):
     return urllib.request.build_opener(*handlers)
 
 
-def fetch(sb_or_proxy, url: str, headers=None, follow=True, timeout=15):
-    """(status, headers, body bytes) of ``url`` through the sandbox proxy."""
+def fetch(sb_or_proxy, url: str, headers=None, follow=True, timeout=15, raw=False, data=None):
+    """(status, headers, body bytes) of ``url`` through the sandbox proxy.
+
+    Behind a portal's JavaScript wall the request carries the cookie a browser would have
+    earned (the wall tests use ``raw=True`` to meet the wall itself).
+    """
     proxy = sb_or_proxy if isinstance(sb_or_proxy, str) else sb_or_proxy.proxy_url
-    req = urllib.request.Request(url, headers=headers or {})
+    headers = dict(headers or {})
+    if not raw and not isinstance(sb_or_proxy, str):
+        portal = sb_or_proxy.portal_for(urllib.parse.urlsplit(url).hostname or "")
+        if portal is not None and portal.wall is not None:
+            headers["Cookie"] = portal.wall.pass_cookie()
+    req = urllib.request.Request(url, headers=headers, data=data)
     try:
         with opener(proxy, follow).open(req, timeout=timeout) as r:
             return r.status, r.headers, r.read()
@@ -56,9 +67,34 @@ def fetch(sb_or_proxy, url: str, headers=None, follow=True, timeout=15):
 
 
 def decode(headers, body: bytes) -> str:
+    """Text of a page as its bytes decide: the header's charset, else UTF-8 if the bytes are
+    UTF-8, else GB18030 (a meta tag may lie: yn-kunming says utf-8 over GBK bytes,
+    hi-haikou's articles say gb2312 over UTF-8)."""
     m = re.search(r"charset=([\w-]+)", headers.get("Content-Type", ""))
-    enc = m.group(1) if m else "utf-8"
-    return body.decode("gb18030" if enc.lower() in ("gbk", "gb2312") else enc)
+    if m:
+        enc = m.group(1).lower()
+        return body.decode("gb18030" if enc in ("gbk", "gb2312") else enc)
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        return body.decode("gb18030")
+
+
+def gkml_detail(html: str) -> dict | None:
+    """``_CONFIG.DETAIL`` of a gkmlpt article page (the body is JSON-escaped there)."""
+    i = html.find("DETAIL:")
+    if i < 0:
+        return None
+    return json.JSONDecoder().raw_decode(html[i + len("DETAIL:"):].lstrip())[0]
+
+
+def report_html(html: str) -> str:
+    """The HTML a browser ends up showing: a gkmlpt page's body comes out of its script."""
+    d = gkml_detail(html)
+    if not d:
+        return html
+    i = html.rfind("</body>")
+    return html[:i] + d["content"] + html[i:] if i >= 0 else html + d["content"]
 
 
 # --- numbers on a report page ---------------------------------------------------------------

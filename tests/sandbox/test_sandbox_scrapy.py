@@ -35,7 +35,10 @@ def test_scrapy_through_the_proxy(tmp_path):
     script.write_text(SPIDER)
     urls = ["https://jkq.xining.gov.cn/index.php?c=show&id=115",
             "http://www.liunan.gov.cn/xxgk/zfxxgknb/index_2.shtml",
-            "http://www.liunan.gov.cn/xxgk/zfxxgknb/t20170329_960214.shtml"]
+            "http://www.liunan.gov.cn/xxgk/zfxxgknb/t20170329_960214.shtml",
+            "https://www.sc.gov.cn/10462/zfxxgknb/",                      # behind the 412 wall
+            "http://61.166.150.123/Article/ShowClass.asp?ClassID=15",     # bare IP, no charset
+            "http://www.gd.gov.cn/gkmlpt/api/all/2806?page=1&sid=2"]
     with Sandbox(delay_scale=0) as sb:
         r = subprocess.run([sys.executable, str(script), sb.proxy_url, *urls], cwd=tmp_path,
                            capture_output=True, text=True, timeout=120)
@@ -47,3 +50,6 @@ def test_scrapy_through_the_proxy(tmp_path):
     assert got[urls[1]]["status"] == 200 and 'createPageHTML(3, 2, "index", "shtml")' in got[urls[1]]["text"]
     assert got[urls[2]]["status"] == 500
     assert any(e["method"] == "CONNECT" and e["url"] == "jkq.xining.gov.cn:443" for e in log)
+    assert got[urls[3]]["status"] == 412 and "$_ts" in got[urls[3]]["text"]
+    assert got[urls[4]]["status"] == 200 and "政府信息公开年报" in got[urls[4]]["text"]   # GBK sniffed
+    assert got[urls[5]]["status"] == 200 and '"articles":[' in got[urls[5]]["text"]

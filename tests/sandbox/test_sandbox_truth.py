@@ -14,7 +14,7 @@ from harvester.sandbox import truth as truth_mod
 from harvester.sandbox.checks import report_failures
 from harvester.sandbox.render import STYLES, render_report
 from sandbox_helpers import (SHARED, cell_numbers, decode, expected_numbers, fetch,  # noqa: F401
-                             sb)
+                             report_html, sb)
 
 GOLDEN = SHARED / "golden" / "seeds.json"
 
@@ -37,7 +37,7 @@ def test_counts_and_variety(sb):
     styles = {r["style"] for r in t.reports}
     assert set(STYLES) <= styles
     failing = [r for r in t.reports if not r["balanced"]]
-    assert 2 <= len(failing) <= 6            # most consistent, a few failing on purpose
+    assert 2 <= len(failing) <= max(6, len(t.reports) // 15)   # most consistent, a few failing on purpose
     assert any(r["format"] == "legacy" for r in t.reports)
 
 
@@ -56,7 +56,7 @@ def test_every_report_page_is_served_and_shows_its_values(sb):
         for url in [e["url"], *e["mirrors"]]:
             st, h, body = fetch(sb, url)
             assert st == 200, url
-            html = decode(h, body)
+            html = report_html(decode(h, body))
             nums = cell_numbers(html)
             exp = expected_numbers(e)
             copies = 2 if e["mirrored_copy_in_page"] else 1
@@ -79,10 +79,15 @@ def test_every_non_report_page_is_served(sb):
                 assert n["title"] in decode(h, body)
 
 
-def _links(base_url: str, html: str) -> set[str]:
-    hrefs = re.findall(r'href\s*=\s*"([^"]+)"', html) + re.findall(r"href\s*=\s*'([^']+)'", html)
-    hrefs += re.findall(r'var url = "([^"]+)"', html)               # script-written lists
-    hrefs += re.findall(r'<img[^>]+src="([^"]+)"', html)
+def _links(base_url: str, text: str) -> set[str]:
+    """Every address a page names: anchors, script-written lists (var url, window.open, JS
+    arrays), JCMS records, gkmlpt JSON and the article body gkmlpt keeps in its script."""
+    text = report_html(text).replace("\\/", "/")
+    hrefs = re.findall(r'href\s*=\s*"([^"]+)"', text) + re.findall(r"href\s*=\s*'([^']+)'", text)
+    hrefs += re.findall(r'var url = "([^"]+)"', text)               # script-written lists
+    hrefs += re.findall(r'<img[^>]+src="([^"]+)"', text)
+    hrefs += re.findall(r"window\.open\('([^']+)'\)", text)
+    hrefs += re.findall(r'"(?:aU|url|post_url)"\s*:\s*"([^"]+)"', text)
     out = set()
     for h in hrefs:
         h = h.replace("&amp;", "&")
@@ -90,6 +95,16 @@ def _links(base_url: str, html: str) -> set[str]:
             continue
         out.add(urljoin(base_url, h).split("#")[0])
     return out
+
+
+def _beyond_trap(site: dict, url: str) -> bool:
+    """A page an endless pager offers past its last page plus one: not worth following."""
+    for trap in site["traps"]:
+        if trap["kind"] == "endless_pager":
+            m = re.search(rf"[?&]{trap['param']}=(\d+)", url)
+            if m and url.startswith(trap["column_url"]) and int(m.group(1)) > trap["last_page"] + 1:
+                return True
+    return False
 
 
 def test_site_graph_is_whole(sb):
@@ -106,15 +121,23 @@ def test_site_graph_is_whole(sb):
             seen.add(u)
             st, h, body = fetch(sb, u)
             statuses[u] = st
-            if st == 200 and "text/html" in h.get("Content-Type", ""):
-                for link in _links(u, decode(h, body)):
-                    if urlsplit(link).hostname == host and link not in seen:
+            ctype = h.get("Content-Type", "")
+            if st == 200 and any(x in ctype for x in ("text/html", "text/xml", "json")):
+                base = u
+                m = re.search(r"[?&]columnid=(\d+)", u)
+                if "text/xml" in ctype and m:   # JCMS records land in the column page: relative to it
+                    base = urljoin(u, f"/col/col{m.group(1)}/index.html")
+                for link in _links(base, decode(h, body)):
+                    if urlsplit(link).hostname == host and link not in seen \
+                            and not _beyond_trap(site, link):
                         queue.append(link)
         broken = {b["url"]: b["status"] for b in site["broken"]}
-        for u, st in statuses.items():
+        for u, st in statuses.items():       # (a host serving both schemes: the same pages)
+            u = urlsplit(u)._replace(scheme=site["scheme"]).geturl()
             assert st == broken.get(u, 200), (u, st)
         for e in site["reports"] + site["non_reports"]:
-            assert e["url"] in seen, e["url"]
+            linked = [s["url"] for s in e["sources"] if s["site_id"] == sid and s["linked"]]
+            assert any(u in seen for u in linked), e["url"]
             for m in e["mirrors"]:
                 assert m in seen, m
         assert set(broken) <= seen
