@@ -36,6 +36,16 @@ def canonical_url(url: str) -> str:
     return urlunsplit(("http", host, path, query, ""))
 
 
+def strip_tracking(url: str) -> str:
+    """The URL without share/tracking parameters (?from=singlemessage&isappinstalled=0, utm_*):
+    the same page, so it is fetched once."""
+    parts = urlsplit(url)
+    if not parts.query:
+        return url
+    kept = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not TRACKING.match(k)]
+    return urlunsplit(parts._replace(query=urlencode(kept)))
+
+
 def source_kind(url: str) -> str:
     """How a URL relates to its report: the page itself, or a twin of it."""
     path = urlsplit(url).path

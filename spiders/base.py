@@ -16,14 +16,22 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutError
 
 from harvester import discover, registry
-from harvester.dedupe import canonical_url
+from harvester.dedupe import canonical_url, strip_tracking
 from harvester.items import ColumnFound, FetchError, ReportPage, Unchanged
 from harvester.report import looks_like_report_title, year_from_title
 
 DATE = re.compile(r"(20\d\d|19\d\d)\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
+# Links of a pager (首页 上一页 1 2 3 下一页 尾页): not items of the list.
+PAGER_TEXT = re.compile(r"^\s*(?:首页|上一页|上页|前页|下一页|下页|后页|尾页|末页|[<>«»‹›]+|\d{1,4}|第\s*\d+\s*页)\s*$")
 NEXT_PAGE_TEXT = re.compile(r"^\s*(下一页|下页|后页|尾页|末页|>|»|›)\s*$")
 ATTACHMENT = re.compile(r"\.(pdf|docx?|xlsx?|wps|et|ofd|zip|rar)(?:$|\?)|download\.jsp|/P0\d{8}", re.I)
 TWIN = re.compile(r"_app\.s?html?$|/mpost_\d+\.html$", re.I)
+# A link naming one part of a split column: a year (2023年度) or a body (本级, 部门, 乡镇街道).
+SUBCOLUMN_TEXT = re.compile(
+    r"^(?:(?:19|20)\d\d\s*年?度?(?:报告|年报)?|本级|市本级|县本级|区本级|部门|市直部门|区直部门|县直部门|"
+    r"市政府|区政府|县政府|市直单位|省直部门|乡镇|街道|乡镇街道|乡镇[（(]街道[)）]|镇街|"
+    r"县[（(]市、?区[)）]|县市区|县区|区县|各县区|开发区)$")
+LIST_PAGE = re.compile(r"/col/col\d+/|[?&](?:cat_id|classid|catid|columnid)=\d+|\.htm$", re.I)
 DIRECTORY_INDEX = re.compile(r"/(index(\.s?html?|\.htm|\.jsp|\.php)?)?$")
 # Rows that open their report by script: onclick="window.open('../info/1103/7719.htm')",
 # location.href='...', href="javascript:window.open('...')".
@@ -86,6 +94,7 @@ class ReportSpider(scrapy.Spider):
 
     name = "generic"
     site_id: str | None = None
+    max_list_pages = 2000
     custom_settings: dict = {}
 
     def __init__(self, site: str | None = None, registry_path: str | None = None, years=None,
@@ -100,6 +109,7 @@ class ReportSpider(scrapy.Spider):
         self.known = known or {}
         self.stop_early = stop_early
         self.list_pages: set[str] = set()  # canonical URLs of list pages: never fetched as reports
+        self.entries_seen: set[str] = set()  # list entries met in this run (pagination traps)
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -110,6 +120,7 @@ class ReportSpider(scrapy.Spider):
             raise ValueError(f"spider {cls.name!r} needs a site: scrapy crawl {cls.name} -a site=ID")
         spider.site = registry.get(spider.site_id, spider.registry_path or registry.DEFAULT_PATH)
         spider.years = {int(y) for y in (spider._years or [])}
+        spider.max_list_pages = crawler.settings.getint("HARVESTER_MAX_LIST_PAGES", 2000)
         return spider
 
     @classmethod
@@ -157,6 +168,16 @@ class ReportSpider(scrapy.Spider):
             self.crawler.stats.inc_value("harvester/browser_lists")
             yield self.browser_request(response)
             return
+        items = [e for e in entries if not PAGER_TEXT.match(e["title"]) and e["url"] not in subcolumns]
+        if response.meta.get("list_page") and items and all(e["url"] in self.entries_seen for e in items):
+            # a further page that only repeats what this run has seen: the end, or a pager that
+            # loops back on itself (a trap); either way nothing more to read here
+            self.crawler.stats.inc_value("harvester/list_loops_stopped")
+            pages = []
+        elif len(self.list_pages) >= self.max_list_pages:
+            self.crawler.stats.inc_value("harvester/list_pages_capped")
+            pages = []
+        self.entries_seen.update(e["url"] for e in items)
         wanted = [e for e in entries
                   if self.wants(e["title"]) and canonical_url(e["url"]) not in self.list_pages]
         for entry in wanted:
@@ -175,7 +196,7 @@ class ReportSpider(scrapy.Spider):
             else:
                 pages = self.next_page(response.url, pages)
         for url in pages:
-            yield self.column_request(url, column=column)
+            yield self.column_request(url, column=column, list_page=True)
         for url in subcolumns:
             yield self.column_request(url)
 
@@ -229,7 +250,7 @@ class ReportSpider(scrapy.Spider):
                 continue
             row = a.xpath("ancestor-or-self::*[self::li or self::tr or self::dd or self::div][1]")
             yield {
-                "url": resolve(base, href),
+                "url": strip_tracking(resolve(base, href)),
                 "title": title,
                 "published": parse_date(" ".join(row.css("::text").getall())) if row else None,
             }
@@ -252,19 +273,24 @@ class ReportSpider(scrapy.Spider):
                     yield response.urljoin(href)
 
     def subcolumn_urls(self, response, column: str):
-        """Columns split by body or year (本级/部门/乡镇, 2023/...): index pages below this column."""
+        """Columns split by body or year (本级/部门/乡镇, 2023年度, ...): index pages below this
+        column, and list pages elsewhere on the site whose link names a year or a body."""
         base = urlsplit(column)
         prefix = base.path.rsplit("/", 1)[0] + "/"
         for a in response.css("a[href]"):
             url = response.urljoin(a.attrib["href"].strip())
             parts = urlsplit(url)
-            if parts.netloc != base.netloc or parts.query:
+            if parts.netloc != base.netloc:
                 continue
             path = parts.path
-            if path.startswith(prefix) and len(path) > len(prefix) and DIRECTORY_INDEX.search(path):
+            if not parts.query and path.startswith(prefix) and len(path) > len(prefix) and DIRECTORY_INDEX.search(path):
                 sub = DIRECTORY_INDEX.sub("/", path)
                 if sub != prefix and sub.startswith(prefix):
                     yield url
+                    continue
+            text = clean(a.attrib.get("title")) or clean(" ".join(a.css("::text").getall()))
+            if SUBCOLUMN_TEXT.match(text) and (DIRECTORY_INDEX.search(path) or LIST_PAGE.search(url)):
+                yield url
 
     # --- report pages -------------------------------------------------------------------------
     def report_request(self, entry: dict, response) -> scrapy.Request:

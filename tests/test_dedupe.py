@@ -36,3 +36,11 @@ def test_content_hash_follows_values_not_chrome():
     assert content_hash(a, "chrome one") == content_hash(a, "chrome two")
     assert content_hash(a, "") != content_hash(b, "")
     assert content_hash({}, "some  text") == content_hash({}, "some text")
+
+
+def test_strip_tracking_keeps_real_parameters():
+    from harvester.dedupe import strip_tracking
+
+    assert strip_tracking("https://a.gov.cn/x/t1.shtml?from=singlemessage&isappinstalled=0") == "https://a.gov.cn/x/t1.shtml"
+    assert strip_tracking("https://a.gov.cn/index.php?c=show&id=115&utm_source=wx") == "https://a.gov.cn/index.php?c=show&id=115"
+    assert strip_tracking("https://a.gov.cn/x/t1.shtml") == "https://a.gov.cn/x/t1.shtml"

@@ -27,7 +27,7 @@ from urllib.parse import urljoin
 import scrapy
 from parsel import Selector
 
-from spiders.base import ReportSpider, clean, parse_date
+from spiders.base import ReportSpider, clean, link_target, parse_date, resolve
 from spiders.families.scriptlist import balanced, js_literal, js_unescape, record_entry
 
 DATASTORE = re.compile(r"<datastore\b.*?</datastore>", re.S | re.I)
@@ -122,13 +122,13 @@ def fragment_entries(fragment: str, base_url: str):
     """(url, title, published) of the links of one record: title attribute first, date from the row."""
     sel = Selector(text=f"<div>{fragment}</div>")
     row_date = parse_date(" ".join(sel.css("::text").getall()))
-    for a in sel.css("a[href]"):
-        href = a.attrib["href"].strip()
-        if not href or href.startswith(("#", "javascript:", "mailto:")):
+    for a in sel.xpath("//a[@href or @onclick]"):
+        href = link_target(a)  # records open their report by onclick="window.open('../../art/...')" too
+        if not href:
             continue
         title = clean(a.attrib.get("title")) or clean(" ".join(a.css("::text").getall()))
         if title:
-            yield {"url": urljoin(base_url, href), "title": title, "published": row_date}
+            yield {"url": resolve(base_url, href), "title": title, "published": row_date}
 
 
 def init_data(text: str, unit: str = "") -> list:
