@@ -17,6 +17,7 @@ import lxml.html
 
 from harvester import registry
 from harvester.provinces import PROVINCES
+from harvester.report import places
 
 DISCLOSURE = re.compile(r"政府信息公开|信息公开|政务公开|法定主动公开")
 DISCLOSURE_NOT = re.compile(r"指南|制度|申请|目录管理|规定|意见箱")
@@ -136,14 +137,11 @@ def guess_level(agency: str) -> str:
 
 
 def guess_province(text: str) -> str | None:
+    """The province an agency's name places it in (西宁市城中区人民政府 → 青海省)."""
     for full, short, *_ in PROVINCES:
         if text.startswith((full, short)):
             return full
-    try:
-        from harvester.report import province_of
-    except ImportError:
-        return None
-    return province_of(text)
+    return places.province_of(text)
 
 
 def site_id_for(url: str, existing: set[str]) -> str:
