@@ -54,6 +54,8 @@ def source_kind(url: str) -> str:
         return {"app": "mobile_twin", "m": "mobile_twin", "wap": "mobile_twin", "print": "print_view"}[m.group(1).lower()]
     if "/mpost_" in path:
         return "mobile_twin"
+    if re.search(r"print\.(asp|aspx|jsp|php)$", path, re.I):
+        return "print_view"
     return "page"
 
 

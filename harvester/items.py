@@ -33,6 +33,7 @@ class ReportPage:
     list_url: str | None = None
     attachments: list[dict] = field(default_factory=list)  # {"url", "name"}
     twins: list[str] = field(default_factory=list)  # mobile/print twins the page links to
+    aliases: list[str] = field(default_factory=list)  # other addresses of this very page
     headers: dict[str, str] = field(default_factory=dict)  # ETag, Last-Modified
     fetched_at: str = field(default_factory=utcnow)
     # Filled by the pipelines, never by spiders:

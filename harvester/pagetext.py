@@ -17,6 +17,7 @@ CONTAINERS = (
     "#ivs_content", "#zoomcon", ".content", "#content", "article",
 )
 DROP = ("script", "style", "noscript", "nav", "header", "footer", "select", "form[name=search]")
+SECOND_HEAD = re.compile(r"年度报告|年报|发布日期|发布时间|来源|^\s*\d{0,3}\s*$")
 BLANKS = re.compile(r"[ \t\u3000\xa0]+")
 LINES = re.compile(r"\n\s*\n+")
 
@@ -57,3 +58,21 @@ def _text(el) -> str:
             parts.append(node.tail)
     text = BLANKS.sub(" ", "".join(parts))
     return LINES.sub("\n", text).strip()
+
+
+def first_copy(text: str) -> str:
+    """The report once, from the text of a page that prints it twice (seed 002, 柳南区): the
+    text up to where its opening sentence starts again, less the title line before it."""
+    lines = [l for l in text.split("\n") if len(l.strip()) >= 20]
+    if not lines:
+        return text
+    opening = lines[0].strip()[:40]
+    again = text.find(opening, text.find(opening) + len(opening))
+    if again < 0.3 * len(text):
+        return text
+    head = text[:again].rstrip()
+    # drop the second copy's title, date and column lines, which stand just before its opening
+    lines = head.split("\n")
+    while len(lines) > 1 and SECOND_HEAD.search(lines[-1]) and len(lines[-1]) < 80:
+        lines.pop()
+    return "\n".join(lines).rstrip()

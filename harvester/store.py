@@ -116,11 +116,11 @@ SCHEMA = {
 }
 
 
-# Which of a report's sources is canonical, in order: the agency's own portal before a
-# re-post elsewhere; the HTML page before its twins, print views and attachments; the
-# earliest published; then the shortest URL. (README: "Which copy is canonical".)
-CANONICAL_RULE = "own portal > HTML page > earliest published > shortest URL"
-KIND_ORDER = {"page": 0, "print_view": 1, "mobile_twin": 2, "attachment": 3}
+# Which of a report's sources is canonical, in order: a copy of the current version; the
+# agency's own portal before a re-post elsewhere; the HTML page before its twins, print views,
+# other addresses and attachments; the earliest published; then the shortest URL.
+CANONICAL_RULE = "current version > own portal > HTML page > earliest published > shortest URL"
+KIND_ORDER = {"page": 0, "print_view": 1, "mobile_twin": 2, "alias": 3, "attachment": 4}
 
 
 def canonical_rank(source: dict, agency: str | None) -> tuple:
@@ -324,13 +324,24 @@ class Store:
         if report is None:
             return
         sources = list(self.db.query(
-            "select s.url, s.kind, s.published, s.first_seen, t.agency site_agency from report_sources s "
-            "left join sites t on t.id = s.site_id where s.report_id = ?", [report_id]))
+            "select s.url, s.kind, s.published, s.first_seen, s.content_hash, t.agency site_agency "
+            "from report_sources s left join sites t on t.id = s.site_id where s.report_id = ?", [report_id]))
         if not sources:
             return
-        best = min(sources, key=lambda s: canonical_rank(s, report["agency"]))
+        current = self.current_version(report_id)
+        of_current = [s for s in sources if current and s["content_hash"] == current["content_hash"]]
+        best = min(of_current or sources, key=lambda s: canonical_rank(s, report["agency"]))
         self.db.execute("update report_sources set canonical = (url = ?) where report_id = ?", [best["url"], report_id])
         self.db["reports"].update(report_id, {"url": best["url"], "sources": len(sources)})
+
+    def save_alias(self, report_id: str, url: str, site_id: str, seen: str, of: str):
+        """Another address of a fetched page (tracking link, redirect start, second URL)."""
+        if self.source_row(url) is not None and self.source_row(url)["kind"] != "alias":
+            return
+        with self.db.conn:
+            self._save_source({"url": url, "report_id": report_id, "site_id": site_id, "kind": "alias",
+                               "twins": json.dumps([of], ensure_ascii=False)}, seen)
+            self.choose_canonical(report_id)
 
     def save_attachment(self, report_id: str, url: str, site_id: str, seen: str, name: str | None = None):
         """An attachment (PDF, DOC, ...) of a report: one more source, linked, not read."""

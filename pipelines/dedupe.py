@@ -15,12 +15,13 @@ import threading
 from harvester import dedupe
 from harvester.items import ReportPage
 from harvester.neardup import Candidate, ReportMatcher
-from harvester.pagetext import page_text
+from harvester.pagetext import first_copy, page_text
 from harvester.store import Store
 
 # One matcher per database in this process: every site's crawler feeds the same one, so a
 # re-post found by one site's spider meets the report another site's spider stored.
 _MATCHERS: dict[str, ReportMatcher] = {}
+_CURRENT: dict[str, dict[str, str]] = {}  # db -> report id -> content hash last added
 _LOCK = threading.Lock()
 
 
@@ -28,8 +29,10 @@ def matcher_for(db_path: str) -> ReportMatcher:
     with _LOCK:
         if db_path not in _MATCHERS:
             matcher = ReportMatcher()
+            hashes = _CURRENT.setdefault(db_path, {})
             store = Store(db_path)
             for row in store.matcher_rows():
+                hashes[row["report_id"]] = row["content_hash"]
                 values = json.loads(row["values_json"]) if row["values_json"] else None
                 cand = Candidate(agency=row["agency"], year=row["year"], values_hash=row["content_hash"],
                                  values=values, text="")
@@ -57,6 +60,8 @@ class DedupePipeline:
         parsed = item.parsed or {}
         item.canonical_url = dedupe.canonical_url(item.url)
         item.text = page_text(item.html or "")
+        if parsed.get("mirrored_copy_in_page"):
+            item.text = first_copy(item.text)  # the page prints the report twice: keep it once
         agency = parsed.get("agency") or dedupe.agency_from_title(item.title) or item.agency
         year = parsed.get("year") or item.year
         item.content_hash = dedupe.content_hash(parsed, item.text)
@@ -67,5 +72,11 @@ class DedupePipeline:
         item.signature = self.matcher.signature(item.text)
         found = self.matcher.match(cand, signature=item.signature)
         item.report_id = found.report_id if found else dedupe.report_id(agency, year, item.canonical_url)
+        hashes = _CURRENT.setdefault(self.db_path, {})
+        if found and found.relation == "same" and not tables and found.report_id in hashes:
+            # a copy without tables (print view, legacy report) that the text shows to be the same:
+            # the same version, though its page chrome hashes differently
+            item.content_hash = hashes[found.report_id]
+        hashes[item.report_id] = item.content_hash
         self.matcher.add(item.report_id, cand, signature=item.signature)
         return item

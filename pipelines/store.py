@@ -51,6 +51,8 @@ class StorePipeline:
             if item.kind == "report":
                 outcome = self.store.save_report(*self.rows(item, page_hash))
                 self.stats.inc_value(f"harvester/reports_{outcome}")
+                for alias in item.aliases:  # the same page under another address
+                    self.store.save_alias(item.report_id, alias, item.site_id, item.fetched_at, item.url)
                 for attachment in item.attachments:  # one more source each; read later
                     self.store.save_attachment(item.report_id, attachment["url"], item.site_id, item.fetched_at,
                                                attachment.get("name"))

@@ -25,7 +25,7 @@ DATE = re.compile(r"(20\d\d|19\d\d)\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2}
 PAGER_TEXT = re.compile(r"^\s*(?:首页|上一页|上页|前页|下一页|下页|后页|尾页|末页|[<>«»‹›]+|\d{1,4}|第\s*\d+\s*页)\s*$")
 NEXT_PAGE_TEXT = re.compile(r"^\s*(下一页|下页|后页|尾页|末页|>|»|›)\s*$")
 ATTACHMENT = re.compile(r"\.(pdf|docx?|xlsx?|wps|et|ofd|zip|rar)(?:$|\?)|download\.jsp|/P0\d{8}", re.I)
-TWIN = re.compile(r"_app\.s?html?$|/mpost_\d+\.html$", re.I)
+TWIN = re.compile(r"_app\.s?html?$|/mpost_\d+\.html$|print\.(?:asp|aspx|jsp|php)\b|_print\.s?html?$", re.I)
 # A link naming one part of a split column: a year (2023年度) or a body (本级, 部门, 乡镇街道).
 SUBCOLUMN_TEXT = re.compile(
     r"^(?:(?:19|20)\d\d\s*年?度?(?:报告|年报)?|本级|市本级|县本级|区本级|部门|市直部门|区直部门|县直部门|"
@@ -249,8 +249,10 @@ class ReportSpider(scrapy.Spider):
             if not title:
                 continue
             row = a.xpath("ancestor-or-self::*[self::li or self::tr or self::dd or self::div][1]")
+            link = resolve(base, href)
             yield {
-                "url": strip_tracking(resolve(base, href)),
+                "url": strip_tracking(link),
+                "link": link,
                 "title": title,
                 "published": parse_date(" ".join(row.css("::text").getall())) if row else None,
             }
@@ -340,9 +342,21 @@ class ReportSpider(scrapy.Spider):
             list_url=response.meta.get("list_url"),
             attachments=list(self.attachments(response)),
             twins=list(self.twin_urls(response)),
+            aliases=self.aliases(response, entry),
             headers={k: response.headers.get(k, b"").decode("latin-1")
                      for k in ("ETag", "Last-Modified") if response.headers.get(k)},
         )
+
+    @staticmethod
+    def aliases(response, entry: dict) -> list[str]:
+        """Other addresses of this very page: the list's link before its tracking parameters were
+        dropped, the address a redirect started from, a platform's second URL (gkmlpt post_url)."""
+        out = []
+        redirected = (response.request.meta.get("redirect_urls") or []) if response.request is not None else []
+        for url in [entry.get("link"), *redirected, *entry.get("aliases", [])]:
+            if url and url != response.url and url not in out:
+                out.append(url)
+        return out
 
     def attachments(self, response):
         if not hasattr(response, "css"):
@@ -359,7 +373,7 @@ class ReportSpider(scrapy.Spider):
         for a in response.css("a[href]"):
             href = a.attrib["href"].strip()
             url = response.urljoin(href)
-            if TWIN.search(urlsplit(url).path) and url != response.url and url not in urls:
+            if TWIN.search(url) and url != response.url and url not in urls:
                 urls.append(url)
         # Some pages print the twin's address as text (seed 003: "./t..._app.shtml").
         for text in response.xpath("//body//text()").re(r"\.?/?[\w/.-]*_app\.s?html?"):

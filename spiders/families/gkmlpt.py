@@ -104,8 +104,10 @@ def article_entry(article: dict, base_url: str) -> dict | None:
         return None
     published = (any_date(article.get("display_publish_time")) or any_date(article.get("date"))
                  or any_date(article.get("created_at")))
+    other = article.get("post_url") if article.get("url") else None
     return {
         "url": urljoin(base_url, url),
+        "aliases": [urljoin(base_url, other)] if other and urljoin(base_url, other) != urljoin(base_url, url) else [],
         "title": title,
         "published": published,
         "publisher": clean(article.get("publisher")) or None,
