@@ -42,16 +42,24 @@ def main():
 @click.option("--registry", "registry_path", default=str(DEFAULT_REGISTRY), show_default=True,
               type=click.Path(dir_okay=False), help="Site registry file.")
 @click.option("--full", is_flag=True, help="Re-crawl everything (default: incremental once reports are stored).")
+@click.option("--set", "overrides", multiple=True, metavar="NAME=VALUE",
+              help="Override a Scrapy setting, e.g. --set DOWNLOAD_DELAY=2 (repeatable).")
 @click.option("--log-level", default="WARNING", show_default=True,
               type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False))
-def crawl(province, sites, years, db, sandbox, proxy, registry_path, full, log_level):
+def crawl(province, sites, years, db, sandbox, proxy, registry_path, full, overrides, log_level):
     """Crawl registry sites and store their annual reports."""
     from harvester.crawl import crawl as run_crawl
 
+    settings = {}
+    for pair in overrides:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.isupper():
+            raise UserError(f"--set takes NAME=VALUE with an upper-case Scrapy setting name, not {pair!r}")
+        settings[name] = value
     try:
         summary = run_crawl(db, province=province, sites=list(sites) or None, years=list(years) or None,
                             sandbox=sandbox, proxy=proxy, registry_path=registry_path, full=full,
-                            log_level=log_level.upper())
+                            log_level=log_level.upper(), settings=settings or None)
     except (registry.RegistryError, RunLocked) as e:
         raise UserError(str(e)) from None
     for line in summary.lines():

@@ -19,6 +19,7 @@ TRACKING = re.compile(r"^(utm_\w+|spm|from|source|share|isappinstalled|timestamp
 TWIN_SUFFIX = re.compile(r"_(app|m|wap|print)(?=\.s?html?$)", re.I)
 INDEX_PAGE = re.compile(r"/index\.(s?html?|htm|jsp|php)$", re.I)
 AGENCY_NOISE = re.compile(r"[\s\u3000()（）〔〕\[\]“”\"'·]")
+SENTENCE = re.compile(r"[^。！？\n]{8,}[。！？]")
 TABLE_KEYS = ("format", "active_disclosure", "applications", "reviews_litigation")
 
 
@@ -83,5 +84,8 @@ def content_hash(parsed: dict, text: str) -> str:
     if parsed and any(parsed.get(k) for k in TABLE_KEYS[1:]):
         payload = json.dumps({k: parsed.get(k) for k in TABLE_KEYS}, sort_keys=True, ensure_ascii=False)
     else:
-        payload = re.sub(r"\s+", "", text or "")
+        # No tables: the report's sentences. Page chrome (menus, bylines, footers) differs
+        # between a page and its print view or re-post, and rarely ends a sentence with 。
+        sentences = SENTENCE.findall(re.sub(r"[ \t\u3000\xa0]+", "", text or ""))
+        payload = "".join(sentences) if len(sentences) >= 3 else re.sub(r"\s+", "", text or "")
     return hashlib.sha1(payload.encode("utf-8")).hexdigest()

@@ -59,7 +59,10 @@ class ChallengeMiddleware:
             return response
         self.stats.inc_value("harvester/challenges")
         meta = dict(request.meta, playwright=True, harvester_challenge=response.status)
-        return request.replace(meta=meta, dont_filter=True)
+        # A browser navigation cannot take a 304: ask the browser for the page itself.
+        headers = {k: v for k, v in request.headers.items()
+                   if k.lower() not in (b"if-none-match", b"if-modified-since")}
+        return request.replace(meta=meta, headers=headers, dont_filter=True)
 
 
 class MemoryDupeFilter(RFPDupeFilter):

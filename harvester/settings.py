@@ -98,5 +98,8 @@ HARVESTER_REGISTRY = "data/sites.toml"
 HARVESTER_PROXY = ""
 # Only reports for these years (empty: all); set by `harvester crawl --year`.
 HARVESTER_YEARS = []
+# A safety net against pagers that never end: list pages read per site at the most (pages that
+# only repeat entries already seen end a list earlier; see spiders/base.py).
+HARVESTER_MAX_LIST_PAGES = 2000
 # The crawl_runs row this process writes into (set by `harvester crawl`; absent: a new run).
 HARVESTER_RUN_ID = None

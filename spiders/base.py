@@ -186,6 +186,7 @@ class ReportSpider(scrapy.Spider):
                 # stored, and the portal gives no validator to ask "changed?": not re-fetched
                 # (a --full run re-reads it); the list still shows it, so it was seen.
                 yield Unchanged(url=entry["url"], site_id=self.site.id)
+                yield from self.unstored_twins(entry["url"], entry, response.url)
             else:
                 yield self.report_request(entry, response)
         if self.known and self.stop_early:
@@ -250,12 +251,14 @@ class ReportSpider(scrapy.Spider):
                 continue
             row = a.xpath("ancestor-or-self::*[self::li or self::tr or self::dd or self::div][1]")
             link = resolve(base, href)
-            yield {
+            entry = {
                 "url": strip_tracking(link),
-                "link": link,
                 "title": title,
                 "published": parse_date(" ".join(row.css("::text").getall())) if row else None,
             }
+            if link != entry["url"]:
+                entry["link"] = link  # as listed, tracking parameters and all: an alias of the page
+            yield entry
 
     def wants(self, title: str) -> bool:
         if not looks_like_report_title(title):
@@ -312,15 +315,19 @@ class ReportSpider(scrapy.Spider):
         entry = response.meta.get("entry", {})
         if response.status == 304:
             yield Unchanged(url=response.url, site_id=self.site.id)
-            for url in self.known.get(response.url, {}).get("twins", []):
-                if url not in self.known:  # a twin an earlier (killed) run never stored
-                    yield scrapy.Request(url, callback=self.parse_twin, errback=self.on_error,
-                                         meta={"entry": dict(entry, url=url), "list_url": response.url})
+            yield from self.unstored_twins(response.url, entry, response.meta.get("list_url"))
             return
         yield self.report_item(response, entry)
         for url in self.twin_urls(response):
             yield scrapy.Request(url, callback=self.parse_twin, errback=self.on_error,
                                  meta={"entry": dict(entry, url=url), "list_url": response.url})
+
+    def unstored_twins(self, url: str, entry: dict, list_url: str | None):
+        """Twins of a known page that no run has stored yet (one killed mid-way, say)."""
+        for twin in self.known.get(url, {}).get("twins", []):
+            if twin not in self.known:
+                yield scrapy.Request(twin, callback=self.parse_twin, errback=self.on_error,
+                                     meta={"entry": dict(entry, url=twin), "list_url": list_url})
 
     def parse_twin(self, response):
         """A mobile/print twin: stored as one more source of the same report."""

@@ -104,10 +104,9 @@ def article_entry(article: dict, base_url: str) -> dict | None:
         return None
     published = (any_date(article.get("display_publish_time")) or any_date(article.get("date"))
                  or any_date(article.get("created_at")))
-    other = article.get("post_url") if article.get("url") else None
-    return {
+    other = urljoin(base_url, article["post_url"]) if article.get("url") and article.get("post_url") else None
+    entry = {
         "url": urljoin(base_url, url),
-        "aliases": [urljoin(base_url, other)] if other and urljoin(base_url, other) != urljoin(base_url, url) else [],
         "title": title,
         "published": published,
         "publisher": clean(article.get("publisher")) or None,
@@ -115,6 +114,9 @@ def article_entry(article: dict, base_url: str) -> dict | None:
         "identifier": clean(article.get("identifier")) or None,
         "attachments": api_attachments(article.get("attachment"), base_url),
     }
+    if other and other != entry["url"]:
+        entry["aliases"] = [other]  # the same article on the portal's NFCMS pages
+    return entry
 
 
 def api_attachments(items, base_url: str) -> list[dict]:

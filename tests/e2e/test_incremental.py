@@ -67,7 +67,7 @@ def test_full_rerun_rechecks_every_known_page(sandbox, tmp_path):
 def test_province_recrawl_touches_no_other_province(sandbox, tmp_path):
     db = tmp_path / "r.db"
     run_harvester("crawl", "--province", "湖北", "--proxy", sandbox.proxy_url, "--db", str(db))
-    hosts = {urlsplit(r["url"]).hostname for r in sandbox.request_log.snapshot()}
+    hosts = {r["host"] for r in sandbox.request_log.snapshot()}
     hubei = {urlsplit(s["homepage"]).hostname for s in sandbox.truth.sites.values() if s["site_id"].startswith("hb-")}
     assert hosts and hosts <= hubei
     assert {r["province"] for r in rows(db, "select distinct province from reports")} == {"湖北省"}

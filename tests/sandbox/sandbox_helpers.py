@@ -30,7 +30,10 @@ def sb():
 
 
 def registry() -> list[dict]:
-    return tomllib.loads((REPO / "data" / "sites.toml").read_text("utf-8"))["sites"]
+    """The registry rows the sandbox models: those with a known column. Rows left to discovery
+    (the provincial governments' homepages) are for real runs; the sandbox does not invent them."""
+    rows = tomllib.loads((REPO / "data" / "sites.toml").read_text("utf-8"))["sites"]
+    return [r for r in rows if r.get("columns")]
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
