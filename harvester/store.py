@@ -14,23 +14,12 @@ from pathlib import Path
 import sqlite_utils
 
 from harvester.items import utcnow
+from harvester.report.labels import COLUMNS, T4_KEYS
 
-# Table 3 columns, in the official order (report-format.md).
-APPLICANT_COLUMNS = (
-    "natural_person",
-    "commercial_enterprise",
-    "research_institution",
-    "social_welfare_org",
-    "legal_service_org",
-    "other_org",
-    "total",
-)
-# Table 4 keys as printed by the parser, and their column names in SQLite.
-REVIEW_KEYS = tuple(
-    f"{group}.{result}"
-    for group in ("review", "suit_direct", "suit_after_review")
-    for result in ("upheld", "corrected", "other", "pending", "total")
-)
+# Table 3 columns and table 4 keys, in the official order: the parser's label maps are the one
+# place that defines the template's keys (report-format.md).
+APPLICANT_COLUMNS = COLUMNS
+REVIEW_KEYS = T4_KEYS
 
 
 def review_column(key: str) -> str:

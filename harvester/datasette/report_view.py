@@ -12,6 +12,8 @@ import csv
 import io
 import json
 
+from harvester.report.labels import COLUMNS, T4_GROUPS, T4_METRICS
+
 # Table 2: blocks by article, each with its items and their metrics, as the templates print them.
 TABLE2_LAYOUT = {
     "2021": [
@@ -33,10 +35,9 @@ TABLE2_LAYOUT = {
     ],
 }
 METRICS_2019_ONLY = {"new_made", "new_published", "total_published", "prior_year_items", "change", "projects", "amount"}
-TABLE3_COLUMNS = ("natural_person", "commercial_enterprise", "research_institution", "social_welfare_org",
-                  "legal_service_org", "other_org", "total")
-TABLE4_GROUPS = ("review", "suit_direct", "suit_after_review")
-TABLE4_RESULTS = ("upheld", "corrected", "other", "pending", "total")
+TABLE3_COLUMNS = COLUMNS
+TABLE4_GROUPS = T4_GROUPS
+TABLE4_RESULTS = T4_METRICS
 CSV_COLUMNS = ("table", "row", "row_label_zh", "row_label_en", "column", "column_label_zh", "column_label_en",
                "value", "unit", "raw")
 
