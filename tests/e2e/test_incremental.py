@@ -11,6 +11,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from e2e_helpers import rows, run_harvester
+from harvester import registry
+from harvester.crawl import DEFAULT_REGISTRY
 from harvester.sandbox import Sandbox
 
 
@@ -68,6 +70,18 @@ def test_province_recrawl_touches_no_other_province(sandbox, tmp_path):
     db = tmp_path / "r.db"
     run_harvester("crawl", "--province", "湖北", "--proxy", sandbox.proxy_url, "--db", str(db))
     hosts = {r["host"] for r in sandbox.request_log.snapshot()}
-    hubei = {urlsplit(s["homepage"]).hostname for s in sandbox.truth.sites.values() if s["site_id"].startswith("hb-")}
+    hubei = {urlsplit(u).hostname for s in registry.load(DEFAULT_REGISTRY) if s.province == "湖北省"
+             for u in [s.homepage, *s.columns]}
     assert hosts and hosts <= hubei
+    others = {urlsplit(s["homepage"]).hostname for s in sandbox.truth.sites.values() if s["province"] != "湖北省"}
+    assert not hosts & others
     assert {r["province"] for r in rows(db, "select distinct province from reports")} == {"湖北省"}
+
+
+def test_year_targets_only_that_years_reports(sandbox, tmp_path):
+    db = tmp_path / "r.db"
+    run_harvester("crawl", "--site", "gx-bbwb", "--year", "2022", "--proxy", sandbox.proxy_url, "--db", str(db))
+    assert {r["year"] for r in rows(db, "select distinct year from reports")} == {2022}
+    fetched = {r["url"] for r in sandbox.request_log.snapshot() if r["status"] == 200}
+    others = {r["url"] for r in sandbox.truth.site("gx-bbwb")["reports"] if r["year"] != 2022}
+    assert not fetched & others, "reports of other years were fetched"
