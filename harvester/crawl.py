@@ -171,8 +171,9 @@ def _crawl(db: Path, chosen, *, province, sites, years, sandbox, proxy, registry
         if reason == "finished":  # a finished site needs no resuming
             shutil.rmtree(jobs / site_id, ignore_errors=True)
     store.close()
-    with contextlib.suppress(OSError):
-        jobs.rmdir()  # only when no site is left to resume
+    for folder in (jobs, jobs.parent):  # only when no site is left to resume
+        with contextlib.suppress(OSError):
+            folder.rmdir()
     summary = finish(db, run_id, chosen, [c.stats.get_stats() for c in crawlers])
     summary.resumed = resumed
     from harvester.browse import prepare
