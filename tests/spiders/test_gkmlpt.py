@@ -4,10 +4,9 @@ import json
 from pathlib import Path
 
 from scrapy.http import HtmlResponse, Request, TextResponse
-from scrapy.utils.test import get_crawler
 
 from harvester.items import ReportPage
-from harvester.registry import Site
+import spider_helpers
 from harvester.report import parse
 from spiders.families.gkmlpt import GkmlptSpider, detail, tree_categories
 
@@ -19,11 +18,7 @@ POST = HOST + "/gkmlpt/content/4/4312/post_4312345.html"
 
 
 def make_spider(**kwargs):
-    spider = GkmlptSpider(site="gkmlpt-test", **kwargs)
-    spider.site = Site(id="gkmlpt-test", agency="某某区人民政府", province="广东省", level="县", homepage=HOST + "/")
-    spider.years = set()
-    spider._set_crawler(get_crawler(GkmlptSpider))
-    return spider
+    return spider_helpers.make_spider(GkmlptSpider, HOST + "/", agency="某某区人民政府", province="广东省", level="县", **kwargs)
 
 
 def index_page(spider, url=INDEX):

@@ -5,9 +5,8 @@ from urllib.parse import unquote_plus
 
 import scrapy
 from scrapy.http import HtmlResponse, XmlResponse
-from scrapy.utils.test import get_crawler
 
-from harvester.registry import Site
+import spider_helpers
 from spiders.families.jcms import JCMSSpider, groups, jpage_configs, proxy_form
 
 PAGES = Path(__file__).parent / "pages"
@@ -19,11 +18,7 @@ FORM = ("col=1&appid=1&webid=60&path=%2F&columnid=30067&sourceContentType=1&unit
 
 
 def make_spider(**kwargs):
-    spider = JCMSSpider(site="jcms-test", **kwargs)
-    spider.site = Site(id="jcms-test", agency="某某市人民政府", province="某某省", level="市", homepage=HOST + "/")
-    spider.years = set()
-    spider._set_crawler(get_crawler(JCMSSpider))
-    return spider
+    return spider_helpers.make_spider(JCMSSpider, HOST + "/", agency="某某市人民政府", province="某某省", level="市", **kwargs)
 
 
 def column_page(spider, name="jcms_column.html", url=COLUMN):

@@ -6,10 +6,9 @@ from pathlib import Path
 
 import pytest
 from scrapy.http import HtmlResponse
-from scrapy.utils.test import get_crawler
 
 import spiders.base as base
-from harvester.registry import Site
+import spider_helpers
 from spiders.base import ReportSpider
 from spiders.families.scriptlist import (ScriptListMixin, ScriptListSpider, balanced, inline_entries, js_literal,
                                          js_to_json, js_unescape, script_entries)
@@ -25,12 +24,7 @@ needs_patch = pytest.mark.skipif(not hasattr(ReportSpider, "wants_browser"),
 
 
 def make_spider(**kwargs):
-    spider = ScriptListSpider(site="script-test", **kwargs)
-    spider.site = Site(id="script-test", agency="某某市人民政府", province="某某省", level="市",
-                       homepage="http://www.script.example.gov.cn/")
-    spider.years = set()
-    spider._set_crawler(get_crawler(ScriptListSpider))
-    return spider
+    return spider_helpers.make_spider(ScriptListSpider, "http://www.script.example.gov.cn/", agency="某某市人民政府", province="某某省", level="市", **kwargs)
 
 
 def page(spider, url, name, **meta):

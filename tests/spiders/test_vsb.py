@@ -3,9 +3,8 @@
 from pathlib import Path
 
 from scrapy.http import HtmlResponse, Request
-from scrapy.utils.test import get_crawler
 
-from harvester.registry import Site
+import spider_helpers
 from spiders.families.vsb import VSBSpider, list_pages, pager_position
 
 PAGES = Path(__file__).parent / "pages"
@@ -16,11 +15,7 @@ LAST = HOST + "/xxgk/xxgknb/1.htm"
 
 
 def make_spider(**kwargs):
-    spider = VSBSpider(site="vsb-test", **kwargs)
-    spider.site = Site(id="vsb-test", agency="某某县人民政府", province="某某省", level="县", homepage=HOST + "/")
-    spider.years = set()
-    spider._set_crawler(get_crawler(VSBSpider))
-    return spider
+    return spider_helpers.make_spider(VSBSpider, HOST + "/", agency="某某县人民政府", province="某某省", level="县", **kwargs)
 
 
 def page(spider, url, name=None, body=None):
