@@ -47,7 +47,13 @@ class StorePipeline:
             self.store.save_fetch_error(item, self.run_id)
             self.stats.inc_value("harvester/fetch_errors")
         elif isinstance(item, ReportPage):
-            page_hash = self.store.save_page(item.url, item.body, item.content_type, item.fetched_at)
+            known = self.store.source_row(item.url) if item.kind == "report" else None
+            if known and known["content_hash"] == item.content_hash and known["page_hash"]:
+                # the same content again (a page re-rendered by the browser differs in its bytes
+                # only): the raw page stored for it stays the record
+                page_hash = known["page_hash"]
+            else:
+                page_hash = self.store.save_page(item.url, item.body, item.content_type, item.fetched_at)
             if item.kind == "report":
                 outcome = self.store.save_report(*self.rows(item, page_hash))
                 self.stats.inc_value(f"harvester/reports_{outcome}")
