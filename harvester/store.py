@@ -325,7 +325,8 @@ class Store:
 
     def save_alias(self, report_id: str, url: str, site_id: str, seen: str, of: str):
         """Another address of a fetched page (tracking link, redirect start, second URL)."""
-        if self.source_row(url) is not None and self.source_row(url)["kind"] != "alias":
+        known = self.source_row(url)
+        if known is not None and known["kind"] != "alias":
             return
         with self.db.conn:
             self._save_source({"url": url, "report_id": report_id, "site_id": site_id, "kind": "alias",
@@ -334,7 +335,8 @@ class Store:
 
     def save_attachment(self, report_id: str, url: str, site_id: str, seen: str, name: str | None = None):
         """An attachment (PDF, DOC, ...) of a report: one more source, linked, not read."""
-        if self.source_row(url) is not None and self.source_row(url)["kind"] != "attachment":
+        known = self.source_row(url)
+        if known is not None and known["kind"] != "attachment":
             return
         with self.db.conn:
             self._save_source({"url": url, "report_id": report_id, "site_id": site_id, "kind": "attachment",

@@ -317,8 +317,9 @@ class ReportSpider(scrapy.Spider):
             yield Unchanged(url=response.url, site_id=self.site.id)
             yield from self.unstored_twins(response.url, entry, response.meta.get("list_url"))
             return
-        yield self.report_item(response, entry)
-        for url in self.twin_urls(response):
+        item = self.report_item(response, entry)
+        yield item
+        for url in item.twins:  # found once, by report_item
             yield scrapy.Request(url, callback=self.parse_twin, errback=self.on_error,
                                  meta={"entry": dict(entry, url=url), "list_url": response.url})
 
