@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -32,6 +31,11 @@ SANDBOX_SETTINGS = {
 }
 
 
+# A summary lists every site's reports only up to this many sites; a province or national run
+# prints totals (the per-site records are in crawl_sites).
+SUMMARY_SITE_LINES = 30
+
+
 @dataclass
 class RunSummary:
     run_id: int
@@ -42,20 +46,39 @@ class RunSummary:
     errors: list[dict] = field(default_factory=list)
     non_reports: int = 0
     requests: int = 0
-    resumed: list[str] = field(default_factory=list)
+    status: str = "finished"  # finished | incomplete (a site did not finish: see unfinished)
+    portals: dict[str, int] = field(default_factory=dict)  # walked / answered / column / reports
+    unfinished: list[tuple] = field(default_factory=list)  # (site, status, reason)
+    resumed: list[str] = field(default_factory=list)  # walked in full: an interrupted run left them
+    continued: list[str] = field(default_factory=list)  # finished by the interrupted run this one continues
     skipped: list[str] = field(default_factory=list)  # registry sites the sandbox does not serve
 
     def lines(self) -> list[str]:
         out = [f"run {self.run_id}: {len(self.sites)} site(s), {self.requests} request(s)"]
         if self.skipped:
             out.append(f"not in the sandbox, skipped: {len(self.skipped)} registry site(s)")
+        if self.continued:
+            out.append(f"continues an interrupted run: {len(self.continued)} site(s) it had finished not walked again")
         if self.resumed:
-            out.append(f"resumed after an interrupted run: {', '.join(self.resumed)}")
-        for site in self.sites:
-            years = self.reports.get(site, {})
-            total = sum(years.values())
-            detail = ", ".join(f"{y or '?'}: {n}" for y, n in sorted(years.items(), key=lambda kv: kv[0] or 0))
-            out.append(f"  {site}: {total} report(s)" + (f" ({detail})" if detail else ""))
+            shown = ", ".join(self.resumed[:10]) + (f" and {len(self.resumed) - 10} more" if len(self.resumed) > 10 else "")
+            out.append(f"resumed after an interrupted run: {shown}")
+        p = self.portals
+        if p:
+            out.append(f"portals: {p['walked']} walked, {p['answered']} answered, {p['column']} with a report "
+                       f"column, {p['reports']} with reports")
+        if len(self.sites) <= SUMMARY_SITE_LINES:
+            for site in self.sites:
+                years = self.reports.get(site, {})
+                total = sum(years.values())
+                detail = ", ".join(f"{y or '?'}: {n}" for y, n in sorted(years.items(), key=lambda kv: kv[0] or 0))
+                out.append(f"  {site}: {total} report(s)" + (f" ({detail})" if detail else ""))
+        else:
+            by_year: dict = {}
+            for years in self.reports.values():
+                for y, n in years.items():
+                    by_year[y] = by_year.get(y, 0) + n
+            out.append("reports by year: " + ", ".join(
+                f"{y or '?'}: {n}" for y, n in sorted(by_year.items(), key=lambda kv: kv[0] or 0)))
         out.append("reports: " + ", ".join(f"{k} {v}" for k, v in self.outcomes.items()))
         out.append(f"pages that were not reports: {self.non_reports}")
         out.append(f"errors: {len(self.errors)}")
@@ -63,6 +86,10 @@ class RunSummary:
             out.append(f"  {e['site_id']}: {e['url']}: {e['reason']}")
         if len(self.errors) > 20:
             out.append(f"  ... and {len(self.errors) - 20} more (table fetch_errors)")
+        if self.unfinished:
+            out.append(f"NOT FINISHED: {len(self.unfinished)} site(s); run again to continue")
+            for site, status, reason in self.unfinished[:20]:
+                out.append(f"  {site}: {status}" + (f" ({reason})" if reason else ""))
         out.append(f"database: {self.db}")
         return out
 
@@ -116,20 +143,22 @@ def site_host(site) -> str:
 
 
 def _crawl(db: Path, chosen, *, province, sites, years, sandbox, proxy, registry_path, log_level, settings, full):
-    from scrapy.crawler import Crawler, CrawlerProcess
-    from scrapy.spiderloader import SpiderLoader
+    from scrapy.crawler import CrawlerProcess
     from scrapy.utils.project import get_project_settings
 
-    from spiders.generic import spider_for
+    from spiders.harvest import HarvestSpider
 
+    args = {"province": province, "sites": sites, "years": years, "sandbox": sandbox, "full": full}
     store = Store(db)
     store.upsert_sites(chosen)
     store.close_stale_runs()
-    ids = [s.id for s in chosen]
-    resumed = store.unfinished_sites(ids)
-    args = {"province": province, "sites": sites, "years": years, "sandbox": sandbox, "proxy": proxy, "full": full}
-    run_id = store.start_run(args, ids)
-    known = {} if full else store.known_pages(ids)
+    # A run killed before it ended is continued by the next run with the same arguments: the
+    # sites it finished are not walked again; the ones it left are walked in full.
+    before = store.interrupted_run(args)
+    already_done = before[1] if before else set()
+    todo = [s for s in chosen if s.id not in already_done]
+    resumed = store.unfinished_sites([s.id for s in todo])
+    run_id = store.start_run(dict(args, continues=before[0] if before else None), [s.id for s in todo])
     store.close()
 
     proxy = proxy or os.environ.get("https_proxy") or os.environ.get("http_proxy") or ""
@@ -146,53 +175,30 @@ def _crawl(db: Path, chosen, *, province, sites, years, sandbox, proxy, registry
         project.setdict(SANDBOX_SETTINGS, priority="cmdline")
     if settings:
         project.setdict(settings, priority="cmdline")
+    reader = Store(db)  # pages stored before, read per site as it starts
+    known = (lambda site_id: {}) if full else reader.known_pages
     process = CrawlerProcess(project, install_root_handler=True)
-    loader = SpiderLoader.from_settings(project)
-    jobs = job_root(db)
-    for n, site in enumerate(chosen):
-        # A site whose last run was killed resumes from its JOBDIR and walks every list page.
-        per_site = project.copy()
-        per_site.set("JOBDIR", str(jobs / site.id), priority="cmdline")
-        crawler = Crawler(spider_for(site, loader), per_site, init_reactor=n == 0)
-        process.crawl(crawler, site=site.id, known=known.get(site.id), stop_early=site.id not in resumed)
-    crawlers = list(process.crawlers)
-    progress.start(len(chosen))
+    crawler = process.create_crawler(HarvestSpider)
+    progress.start(len(todo))
+    process.crawl(crawler, sites=todo, known=known, resume=set(resumed))
     process.start()
+    reader.close()
 
+    stats = crawler.stats.get_stats()
     store = Store(db)
-    for crawler in crawlers:
-        site_id = crawler.spider.site.id
-        stats = crawler.stats.get_stats()
-        reason = stats.get("finish_reason") or "killed"
-        store.finish_site(run_id, site_id, reason, requests=stats.get("downloader/request_count", 0),
-                          browser_pages=stats.get("playwright/page_count", 0),
-                          reports=sum(stats.get(f"harvester/reports_{k}", 0) for k in ("new", "changed", "unchanged")),
-                          errors=stats.get("harvester/fetch_errors", 0))
-        if reason == "finished":  # a finished site needs no resuming
-            shutil.rmtree(jobs / site_id, ignore_errors=True)
+    # sites the engine never finished (a stop signal, an engine error) stay to be resumed
+    store.db.execute("update crawl_sites set status = 'interrupted' where run_id = ? and status = 'running'",
+                     [run_id])
+    store.db.conn.commit()
     store.close()
-    for folder in (jobs, jobs.parent):  # only when no site is left to resume
-        with contextlib.suppress(OSError):
-            folder.rmdir()
-    summary = finish(db, run_id, chosen, [c.stats.get_stats() for c in crawlers])
+    summary = finish(db, run_id, chosen, stats)
     summary.resumed = resumed
+    summary.continued = sorted(already_done)
     from harvester.browse import prepare
 
     prepare(db)  # views, labels and full-text index for Datasette
     record_discoveries(db, chosen, registry_path)
     return summary
-
-
-def job_root(db: Path) -> Path:
-    """Scrapy JOBDIRs of a database's runs: one per site, removed when the site finishes.
-
-    Whether a site resumes is read from `crawl_sites` (its last run did not finish), not from
-    the folder. Why the resumed run also re-walks every list page: requests in flight when a
-    run is killed are neither in the saved queue nor done; walking the lists again (known
-    pages answer 304) finds them, so a resumed run ends with the same database as an
-    unbroken one.
-    """
-    return db.parent / "jobs" / db.stem
 
 
 def record_discoveries(db: Path, chosen, registry_path):
@@ -207,37 +213,42 @@ def record_discoveries(db: Path, chosen, registry_path):
     store.close()
 
 
-def finish(db: Path, run_id: int, chosen, all_stats: list[dict]) -> RunSummary:
-    """Close the run record from the crawlers' stats and read the summary back from SQLite."""
+def finish(db: Path, run_id: int, chosen, stats: dict) -> RunSummary:
+    """Close the run record from the crawler's stats and read the summary back from SQLite."""
     store = Store(db)
-    total: dict[str, int] = {}
-    for stats in all_stats:
-        for key, value in stats.items():
-            if isinstance(value, (int, float)) and not isinstance(value, bool):
-                total[key] = total.get(key, 0) + value
+    total = {k: v for k, v in stats.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
     outcomes = {k: int(total.get(f"harvester/reports_{k}", 0)) for k in ("new", "changed", "unchanged")}
     errors_by_kind = {k.split("/", 2)[2]: int(v) for k, v in total.items() if k.startswith("harvester/errors/")}
     requests = int(total.get("downloader/request_count", 0))
+    site_rows = list(store.db.query("select * from crawl_sites where run_id = ?", [run_id]))
+    unfinished = [r for r in site_rows if r["status"] != "finished"]
+    status = "finished" if stats.get("finish_reason") == "finished" and not unfinished else "incomplete"
     store.finish_run(
-        run_id, status="finished", requests=requests, new_reports=outcomes["new"],
+        run_id, status=status, requests=requests, new_reports=outcomes["new"],
         changed_reports=outcomes["changed"], unchanged_reports=outcomes["unchanged"],
         errors=int(total.get("harvester/fetch_errors", 0)), errors_by_kind=errors_by_kind, stats=total,
     )
     started = store.db["crawl_runs"].get(run_id)["started"]
     ids = [s.id for s in chosen]
-    marks = ",".join("?" * len(ids))
-    summary = RunSummary(run_id=run_id, db=db.resolve(), sites=ids, outcomes=outcomes, requests=requests)
+    summary = RunSummary(run_id=run_id, db=db.resolve(), sites=ids, outcomes=outcomes, requests=requests,
+                         status=status)
+    summary.portals = {
+        "walked": len(site_rows),
+        "answered": sum(1 for r in site_rows if r["answered"]),
+        "column": sum(1 for r in site_rows if r["column_found"]),
+        "reports": sum(1 for r in site_rows if r["reports"]),
+    }
+    summary.unfinished = [(r["site_id"], r["status"], r["reason"]) for r in unfinished]
+    wanted = set(ids)
     for row in store.db.query(
-        f"select site_id, year, count(*) n from reports where site_id in ({marks}) and last_seen >= ? "
-        "group by site_id, year", ids + [started],
+        "select site_id, year, count(*) n from reports where last_seen >= ? group by site_id, year", [started],
     ):
-        summary.reports.setdefault(row["site_id"], {})[row["year"]] = row["n"]
-    summary.errors = list(store.db.query(
-        f"select site_id, url, reason from fetch_errors where run_id = ? and site_id in ({marks}) order by site_id, url",
-        [run_id] + ids,
-    ))
-    summary.non_reports = store.db.execute(
-        f"select count(*) from non_reports where site_id in ({marks}) and last_seen >= ?", ids + [started]
-    ).fetchone()[0]
+        if row["site_id"] in wanted:
+            summary.reports.setdefault(row["site_id"], {})[row["year"]] = row["n"]
+    summary.errors = [r for r in store.db.query(
+        "select site_id, url, reason from fetch_errors where run_id = ? order by site_id, url", [run_id])
+        if r["site_id"] in wanted]
+    summary.non_reports = sum(1 for r in store.db.query(
+        "select site_id from non_reports where last_seen >= ?", [started]) if r["site_id"] in wanted)
     store.close()
     return summary

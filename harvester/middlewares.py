@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from scrapy.dupefilters import RFPDupeFilter
 
+from harvester.browser import browser_context
+
 
 class ProxyMiddleware:
     """Sends every request through HARVESTER_PROXY when it is set.
@@ -58,7 +60,10 @@ class ChallengeMiddleware:
         if request.meta.get("playwright") or not looks_like_challenge(response.status, response.body):
             return response
         self.stats.inc_value("harvester/challenges")
-        meta = dict(request.meta, playwright=True, harvester_challenge=response.status)
+        # one browser context per portal host: the cookie its wall sets (on robots.txt, say)
+        # serves its next pages, and no other portal's
+        meta = dict(request.meta, playwright=True, harvester_challenge=response.status,
+                    playwright_context=browser_context(request.url))
         # A browser navigation cannot take a 304: ask the browser for the page itself.
         headers = {k: v for k, v in request.headers.items()
                    if k.lower() not in (b"if-none-match", b"if-modified-since")}

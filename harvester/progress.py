@@ -1,7 +1,8 @@
 """A progress line on stderr while a run goes on: sites done of total, reports, errors.
 
-One Scrapy extension instance per site's crawler; they share one tally in this process, so
-the line speaks for the whole run.
+A Scrapy extension: it counts items as they are scraped and sites as the run's spider reports
+them done (spiders/harvest.py `site_finished`); a site's own spider run alone counts as one
+site when it closes.
 """
 
 from __future__ import annotations
@@ -32,10 +33,17 @@ def show(force: bool = False):
 class Progress:
     @classmethod
     def from_crawler(cls, crawler):
+        from spiders.harvest import site_finished
+
         ext = cls()
         crawler.signals.connect(ext.item_scraped, signal=signals.item_scraped)
+        crawler.signals.connect(ext.site_finished, signal=site_finished)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         return ext
+
+    def site_finished(self, site_id=None, outcome=None):
+        TALLY["done"] += 1
+        show()
 
     def item_scraped(self, item, response=None, spider=None):
         if isinstance(item, FetchError):
@@ -45,5 +53,6 @@ class Progress:
         show()
 
     def spider_closed(self, spider=None, reason=None):
-        TALLY["done"] += 1
+        if getattr(spider, "name", None) != "harvest":
+            TALLY["done"] += 1
         show(force=True)

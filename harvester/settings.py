@@ -18,6 +18,7 @@ USER_AGENT = (
 
 # Politeness by default: robots.txt obeyed, few parallel requests per portal, a delay that
 # AutoThrottle adapts to each portal's latency. Government portals are often small servers.
+# CONCURRENT_REQUESTS is the global cap on requests in flight for the whole run (all portals).
 ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
@@ -48,9 +49,11 @@ DOWNLOADER_MIDDLEWARES = {
 
 # The browser path: scrapy-playwright handles only requests with meta["playwright"] = True
 # (challenges, script-only lists); the browser starts on the first such request, never before.
+# harvester.browser's handler starts the Playwright driver and Chromium only on the first such
+# request: a run whose pages need no browser starts none.
 DOWNLOAD_HANDLERS = {
-    "http": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
-    "https": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
+    "http": "harvester.browser.LazyPlaywrightHandler",
+    "https": "harvester.browser.LazyPlaywrightHandler",
 }
 PLAYWRIGHT_BROWSER_TYPE = "chromium"
 # Debian's Chromium: Playwright's own browser download is not used. The flags keep a headless
@@ -83,6 +86,11 @@ DUPEFILTER_CLASS = "harvester.middlewares.MemoryDupeFilter"
 # A short progress line while a run goes on (sites done, reports, errors).
 EXTENSIONS = {"harvester.progress.Progress": 500}
 
+# A run walks many portals at once (spiders/harvest.py): the scheduler hands the downloader
+# requests of the portals with the fewest downloads in progress, so one busy portal's queue
+# never holds the global cap while others wait (Scrapy's advice for broad crawls).
+SCHEDULER_PRIORITY_QUEUE = "scrapy.pqueues.DownloaderAwarePriorityQueue"
+
 # Scrapy 2.19 defaults, stated so that a reader need not look them up.
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 FEED_EXPORT_ENCODING = "utf-8"
@@ -101,5 +109,9 @@ HARVESTER_YEARS = []
 # A safety net against pagers that never end: list pages read per site at the most (pages that
 # only repeat entries already seen end a list earlier; see spiders/base.py).
 HARVESTER_MAX_LIST_PAGES = 2000
+# How many portals a run walks at the same time; further portals start as these finish. It
+# bounds memory (each open portal holds its queue and walk state) and keeps enough portals
+# open that per-portal delays never leave the global cap idle.
+HARVESTER_ACTIVE_SITES = 64
 # The crawl_runs row this process writes into (set by `harvester crawl`; absent: a new run).
 HARVESTER_RUN_ID = None

@@ -98,12 +98,22 @@ SCHEMA = {
         {"pk": "id"},
     ),
     "crawl_sites": (
-        {"run_id": int, "site_id": str, "status": str, "requests": int, "browser_pages": int, "reports": int,
-         "errors": int},
+        {"run_id": int, "site_id": str, "status": str, "reason": str, "requests": int, "answered": int,
+         "browser_pages": int, "column_found": int, "report_pages": int, "reports": int, "errors": int,
+         "finished": str},
         {"pk": ("run_id", "site_id"), "foreign_keys": [("run_id", "crawl_runs", "id")]},
     ),
 }
 
+
+# Lookups a run makes per site or per report: without them a national run scans whole tables.
+INDEXES = [
+    ("report_sources", ["site_id"]),
+    ("report_sources", ["report_id"]),
+    ("reports", ["site_id"]),
+    ("fetch_errors", ["run_id"]),
+    ("non_reports", ["site_id"]),
+]
 
 # Which of a report's sources is canonical, in order: a copy of the current version; the
 # agency's own portal before a re-post elsewhere; the HTML page before its twins, print views,
@@ -148,6 +158,9 @@ class Store:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite_utils.Database(self.path)
         self.db.execute("PRAGMA journal_mode=WAL")
+        # WAL with NORMAL sync: a killed process loses nothing committed (the OS holds the WAL);
+        # only a power cut could lose the last commits. FULL would fsync every page stored.
+        self.db.execute("PRAGMA synchronous=NORMAL")
         self.ensure_schema()
 
     def close(self):
@@ -164,6 +177,8 @@ class Store:
                 for col, typ in columns.items():
                     if col not in have:
                         table.add_column(col, typ)
+        for name, columns in INDEXES:
+            self.db[name].create_index(columns, if_not_exists=True)
 
     # --- sites and runs -----------------------------------------------------------------------
     def upsert_sites(self, sites):
@@ -185,15 +200,28 @@ class Store:
         return run_id
 
     def finish_site(self, run_id: int, site_id: str, status: str, **counts):
-        self.db["crawl_sites"].update((run_id, site_id), dict(counts, status=status))
+        self.db["crawl_sites"].upsert(dict(counts, run_id=run_id, site_id=site_id, status=status, finished=utcnow()),
+                                      pk=("run_id", "site_id"))
 
     def unfinished_sites(self, site_ids: list[str]) -> list[str]:
-        """Sites whose last run did not finish (killed, or stopped by an error): to be resumed."""
-        marks = ",".join("?" * len(site_ids))
+        """Sites whose last run did not finish (killed, or stopped by an error): to be walked in full."""
+        wanted = set(site_ids)
         return [r["site_id"] for r in self.db.query(
-            f"select site_id, status from crawl_sites where site_id in ({marks}) and run_id = "
-            "(select max(run_id) from crawl_sites c where c.site_id = crawl_sites.site_id)", site_ids)
-            if r["status"] != "finished"]
+            "select site_id, status from crawl_sites c where run_id = "
+            "(select max(run_id) from crawl_sites d where d.site_id = c.site_id)")
+            if r["site_id"] in wanted and r["status"] != "finished"]
+
+    def interrupted_run(self, args: dict) -> tuple[int, set[str]] | None:
+        """The last run, if it was interrupted and had these arguments: (its id, the sites it
+        finished). A new run with the same arguments continues it instead of starting over."""
+        last = next(self.db.query("select id, args, status from crawl_runs order by id desc limit 1"), None)
+        before = json.loads(last["args"] or "{}") if last else {}
+        before.pop("continues", None)
+        if not last or last["status"] != "interrupted" or before != args:
+            return None
+        done = {r["site_id"] for r in self.db.query(
+            "select site_id from crawl_sites where run_id = ? and status != 'running'", [last["id"]])}
+        return last["id"], done
 
     def close_stale_runs(self):
         """Runs still marked running while we hold the lock were killed: say so."""
@@ -352,16 +380,13 @@ class Store:
             self.db["report_sources"].update(url, {"last_seen": seen})
             self.db["reports"].update(source["report_id"], {"last_seen": seen})
 
-    def known_pages(self, site_ids: list[str]) -> dict[str, dict[str, dict]]:
-        """{site_id: {url: {"etag", "last_modified", "twins"}}} of the report pages stored before."""
-        out: dict[str, dict[str, dict]] = {s: {} for s in site_ids}
-        marks = ",".join("?" * len(site_ids))
-        for row in self.db.query(
-            f"select site_id, url, etag, last_modified, twins from report_sources where site_id in ({marks})", site_ids
-        ):
-            out[row["site_id"]][row["url"]] = {"etag": row["etag"], "last_modified": row["last_modified"],
-                                               "twins": json.loads(row["twins"] or "[]")}
-        return out
+    def known_pages(self, site_id: str) -> dict[str, dict]:
+        """{url: {"etag", "last_modified", "twins"}} of one site's report pages stored before
+        (read when the site starts, so a run never holds every site's pages at once)."""
+        return {row["url"]: {"etag": row["etag"], "last_modified": row["last_modified"],
+                             "twins": json.loads(row["twins"] or "[]")}
+                for row in self.db.query(
+                    "select url, etag, last_modified, twins from report_sources where site_id = ?", [site_id])}
 
     def _save_source(self, source: dict, seen: str):
         table = self.db["report_sources"]

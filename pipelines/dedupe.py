@@ -10,7 +10,6 @@ then tells versions apart by the table values (harvester/dedupe.py content_hash)
 from __future__ import annotations
 
 import json
-import threading
 
 from harvester import dedupe
 from harvester.items import ReportPage
@@ -18,41 +17,30 @@ from harvester.neardup import Candidate, ReportMatcher
 from harvester.pagetext import first_copy, page_text
 from harvester.store import Store
 
-# One matcher per database in this process: every site's crawler feeds the same one, so a
-# re-post found by one site's spider meets the report another site's spider stored.
-_MATCHERS: dict[str, ReportMatcher] = {}
-_CURRENT: dict[str, dict[str, str]] = {}  # db -> report id -> content hash last added
-_LOCK = threading.Lock()
-
-
-def matcher_for(db_path: str) -> ReportMatcher:
-    with _LOCK:
-        if db_path not in _MATCHERS:
-            matcher = ReportMatcher()
-            hashes = _CURRENT.setdefault(db_path, {})
-            store = Store(db_path)
-            for row in store.matcher_rows():
-                hashes[row["report_id"]] = row["content_hash"]
-                values = json.loads(row["values_json"]) if row["values_json"] else None
-                cand = Candidate(agency=row["agency"], year=row["year"], values_hash=row["content_hash"],
-                                 values=values, text="")
-                matcher.add(row["report_id"], cand, signature=row["signature"])
-            store.close()
-            _MATCHERS[db_path] = matcher
-        return _MATCHERS[db_path]
-
-
 class DedupePipeline:
+    """One matcher for the run: every site's pages meet in it, so a re-post found on a parent
+    portal meets the report its agency's own portal gave (one engine walks every site)."""
+
     def __init__(self, db_path: str):
         self.db_path = db_path
         self.matcher: ReportMatcher | None = None
+        self.current: dict[str, str] = {}  # report id -> content hash last added
 
     @classmethod
     def from_crawler(cls, crawler):
         return cls(crawler.settings.get("HARVESTER_DB"))
 
     def open_spider(self):
-        self.matcher = matcher_for(self.db_path)
+        """The reports stored by earlier runs join the matcher by their stored signatures."""
+        self.matcher = ReportMatcher()
+        store = Store(self.db_path)
+        for row in store.matcher_rows():
+            self.current[row["report_id"]] = row["content_hash"]
+            values = json.loads(row["values_json"]) if row["values_json"] else None
+            cand = Candidate(agency=row["agency"], year=row["year"], values_hash=row["content_hash"],
+                             values=values, text="")
+            self.matcher.add(row["report_id"], cand, signature=row["signature"])
+        store.close()
 
     def process_item(self, item):
         if not isinstance(item, ReportPage) or item.kind != "report":
@@ -72,7 +60,7 @@ class DedupePipeline:
         item.signature = self.matcher.signature(item.text)
         found = self.matcher.match(cand, signature=item.signature)
         item.report_id = found.report_id if found else dedupe.report_id(agency, year, item.canonical_url)
-        hashes = _CURRENT.setdefault(self.db_path, {})
+        hashes = self.current
         if found and found.relation == "same" and not tables and found.report_id in hashes:
             # a copy without tables (print view, legacy report) that the text shows to be the same:
             # the same version, though its page chrome hashes differently

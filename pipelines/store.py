@@ -18,28 +18,49 @@ class StorePipeline:
     def __init__(self, db_path: str, run_id: int | None, crawler):
         self.db_path, self.run_id, self.crawler, self.stats = db_path, run_id, crawler, crawler.stats
         self.store = None
-        self.levels: dict[str, str] = {}
+        self.levels: dict[str, str | None] = {}  # site id -> level, read from the sites table once each
+        self.site_reports: dict[str, int] = {}  # reports stored per open site, for its crawl_sites row
 
     @classmethod
     def from_crawler(cls, crawler):
+        from spiders.harvest import site_finished
+
         s = crawler.settings
-        return cls(s.get("HARVESTER_DB"), s.getint("HARVESTER_RUN_ID") or None, crawler)
+        pipeline = cls(s.get("HARVESTER_DB"), s.getint("HARVESTER_RUN_ID") or None, crawler)
+        crawler.signals.connect(pipeline.site_finished, signal=site_finished)
+        return pipeline
 
     def open_spider(self):
         self.store = Store(self.db_path)
         site = getattr(self.crawler.spider, "site", None)
-        if site is not None:
+        if site is not None:  # one site's spider run on its own (`scrapy crawl gx_liunan`)
             self.store.upsert_sites([site])
-            self.levels = {site.id: site.level}
 
     def close_spider(self):
         if self.store:
             self.store.close()
 
+    def site_finished(self, site_id: str, outcome):
+        """A site's walk is done and all its items are stored: its record says so."""
+        if self.run_id is None or self.store is None:
+            return
+        self.store.finish_site(self.run_id, site_id, outcome.status, reason=outcome.reason,
+                               requests=outcome.requests, answered=outcome.answered,
+                               browser_pages=outcome.browser_pages, column_found=int(outcome.column_found),
+                               report_pages=outcome.report_pages, reports=self.site_reports.pop(site_id, 0),
+                               errors=outcome.errors)
+
+    def level(self, site_id: str) -> str | None:
+        if site_id not in self.levels:
+            row = self.store.db.execute("select level from sites where id = ?", [site_id]).fetchone()
+            self.levels[site_id] = row[0] if row else None
+        return self.levels[site_id]
+
     def process_item(self, item):
         if isinstance(item, Unchanged):
             self.store.touch_source(item.url, item.fetched_at)
             self.stats.inc_value("harvester/reports_unchanged")
+            self.site_reports[item.site_id] = self.site_reports.get(item.site_id, 0) + 1
         elif isinstance(item, ColumnFound):
             self.store.record_column(item.site_id, item.url)
             self.stats.inc_value("harvester/columns_found")
@@ -57,6 +78,7 @@ class StorePipeline:
             if item.kind == "report":
                 outcome = self.store.save_report(*self.rows(item, page_hash))
                 self.stats.inc_value(f"harvester/reports_{outcome}")
+                self.site_reports[item.site_id] = self.site_reports.get(item.site_id, 0) + 1
                 for alias in item.aliases:  # the same page under another address
                     self.store.save_alias(item.report_id, alias, item.site_id, item.fetched_at, item.url)
                 for attachment in item.attachments:  # one more source each; read later
@@ -76,7 +98,7 @@ class StorePipeline:
         report = {
             "id": item.report_id, "site_id": item.site_id,
             "agency": p.get("agency") or item.agency, "province": p.get("province") or item.province,
-            "level": self.levels.get(item.site_id), "year": p.get("year") or item.year,
+            "level": self.level(item.site_id), "year": p.get("year") or item.year,
             "title": p.get("title") or item.title, "url": item.url,
             "published": p.get("published") or item.published, "format": p.get("format"),
             "parse_status": p.get("parse_status"), "parse_reason": p.get("parse_reason"),

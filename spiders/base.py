@@ -16,6 +16,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutError
 
 from harvester import discover, registry
+from harvester.browser import browser_context
 from harvester.dedupe import canonical_url, strip_tracking
 from harvester.items import ColumnFound, FetchError, ReportPage, Unchanged
 from harvester.report import looks_like_report_title, year_from_title
@@ -124,6 +125,16 @@ class ReportSpider(scrapy.Spider):
         return spider
 
     @classmethod
+    def for_site(cls, crawler, site, *, known: dict | None = None, stop_early: bool = True,
+                 years=(), max_list_pages: int = 2000) -> "ReportSpider":
+        """This family's walker for one site inside a run's HarvestSpider (spiders/harvest.py):
+        the same object `scrapy crawl` makes, sharing the run's crawler instead of owning one."""
+        walker = cls(site=site.id, known=known, stop_early=stop_early)
+        walker.crawler, walker.settings = crawler, crawler.settings
+        walker.site, walker.years, walker.max_list_pages = site, set(years), max_list_pages
+        return walker
+
+    @classmethod
     def recognizes(cls, url: str, html: str) -> bool:
         """Whether a column page is of this spider's CMS family (for `harvester add-site`)."""
         return False
@@ -215,7 +226,7 @@ class ReportSpider(scrapy.Spider):
         """The same request once more, rendered by the browser (scrapy-playwright)."""
         from scrapy_playwright.page import PageMethod
 
-        meta = dict(response.meta, playwright=True,
+        meta = dict(response.meta, playwright=True, playwright_context=browser_context(response.url),
                     playwright_page_methods=[PageMethod("wait_for_timeout", BROWSER_LIST_WAIT_MS)])
         return response.request.replace(meta=meta, dont_filter=True)
 

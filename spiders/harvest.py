@@ -1,0 +1,203 @@
+"""The spider of a run: every chosen registry site is a work item of one Scrapy engine.
+
+Why one spider for thousands of portals: what grows with the number of portals must be data
+(a queue, a row per site), never a process, a browser or a Scrapy crawler each. A family's
+knowledge stays in its base spider class (spiders/families/); here an instance of that class
+(a *walker*) is made for each site when the site starts and dropped when it is done, and every
+request it yields is adopted: tagged with its site and its walker's callback name, and routed
+back to that walker. Scrapy's download slots give per-domain politeness, CONCURRENT_REQUESTS
+is the global cap, and at most HARVESTER_ACTIVE_SITES sites are walked at once, new ones
+starting as earlier ones drain, so memory follows concurrency, not the registry's size.
+
+A site is done when its start requests are all out and none of its requests is pending
+(scheduled, downloading, or in a callback); then the `site_finished` signal carries its
+counts to whoever records them (pipelines/store.py), so a killed run knows which sites to
+walk again.
+
+    scrapy crawl harvest -a province=广西 -s HARVESTER_DB=/tmp/gx.db
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+from dataclasses import dataclass, field
+from typing import Callable
+
+import scrapy
+from scrapy import signals
+
+from harvester import registry
+from harvester.browser import close_context
+from harvester.items import FetchError, ReportPage
+
+logger = logging.getLogger(__name__)
+
+# Sent once per site when its work is done: site_finished(site_id=..., outcome=SiteOutcome).
+site_finished = object()
+
+
+@dataclass
+class SiteOutcome:
+    """How one site's walk ended, as the spider saw it (reports are counted by the store)."""
+
+    site_id: str
+    status: str = "finished"  # finished | error (a callback raised) | shutdown (the run stopped first)
+    requests: int = 0  # answers and failures handed to the site's callbacks
+    answered: int = 0  # of which the portal answered (any HTTP status but a proxy's or network failure)
+    browser_pages: int = 0
+    errors: int = 0  # recorded fetch errors
+    report_pages: int = 0  # pages handed to the pipelines as report candidates
+    column_found: bool = False
+    reason: str | None = None
+
+
+@dataclass
+class _Ledger:
+    walker: scrapy.Spider
+    outcome: SiteOutcome
+    pending: int = 0
+    started: bool = False  # every start request is out
+    contexts: set = field(default_factory=set)  # browser contexts its pages used
+
+
+class HarvestSpider(scrapy.Spider):
+    """Walks many registry sites at once, each with its family's spider class as its walker."""
+
+    name = "harvest"
+
+    def __init__(self, sites: list | None = None, province: str | None = None, site: str | None = None,
+                 known: Callable[[str], dict] | None = None, resume: set[str] | None = None,
+                 walker_for: Callable | None = None, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._sites = sites
+        self._province, self._site_ids = province, [s for s in (site or "").split(",") if s]
+        # known(site_id) -> {url: {"etag", "last_modified", "twins"}}: pages stored before (read
+        # on demand from the database by harvester.crawl, so nothing here holds them all).
+        self._known = known or (lambda site_id: {})
+        self._resume = resume or set()  # sites an interrupted run left: walked in full
+        self._walker_for = walker_for
+        self.ledgers: dict[str, _Ledger] = {}
+        self.finished: list[str] = []
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        s = crawler.settings
+        if spider._sites is None:  # `scrapy crawl harvest -a province=... -a site=a,b`
+            spider._sites = registry.select(registry.load(s.get("HARVESTER_REGISTRY")),
+                                            province=spider._province, site_ids=spider._site_ids or None)
+        spider.years = {int(y) for y in s.getlist("HARVESTER_YEARS")}
+        spider.max_list_pages = s.getint("HARVESTER_MAX_LIST_PAGES", 2000)
+        spider.max_active = max(1, s.getint("HARVESTER_ACTIVE_SITES", 64))
+        crawler.signals.connect(spider._dropped, signal=signals.request_dropped)
+        return spider
+
+    # --- sites as work items ------------------------------------------------------------------
+    async def start(self):
+        if self._walker_for is None:
+            from spiders.generic import spider_for
+
+            self._walker_for = spider_for
+        for site in self._sites:
+            while len(self.ledgers) >= self.max_active:  # start new sites as earlier ones drain
+                await asyncio.sleep(0.05)
+            walker = self._walker_for(site).for_site(
+                self.crawler, site, known=self._known(site.id), stop_early=site.id not in self._resume,
+                years=self.years, max_list_pages=self.max_list_pages)
+            ledger = self.ledgers[site.id] = _Ledger(walker, SiteOutcome(site.id))
+            try:
+                async for request in walker.start():
+                    yield self.adopt(request, site.id)
+            except Exception as e:  # a walker that cannot start is that site's error, not the run's
+                logger.exception("site %s could not start", site.id)
+                ledger.outcome.status, ledger.outcome.reason = "error", f"{type(e).__name__}: {e}"
+            ledger.started = True
+            self._maybe_done(site.id)
+
+    def adopt(self, request: scrapy.Request, site_id: str) -> scrapy.Request:
+        """Route a walker's request back to it: callbacks are named in meta, so the request
+        stays serializable and any walker method can be a callback."""
+        callback, errback = request.callback, request.errback
+        meta = request.meta
+        meta["site"] = site_id
+        if callback != self.dispatch:  # a walker's own request (not one of ours replaced)
+            meta["cb"] = callback.__name__ if callback else "parse"
+            meta["eb"] = errback.__name__ if errback else None
+        request.callback, request.errback = self.dispatch, self.dispatch_error
+        self.ledgers[site_id].pending += 1
+        return request
+
+    def _run(self, site_id: str, produce):
+        """Items and adopted requests of one walker callback; the site's books kept."""
+        ledger = self.ledgers.get(site_id)
+        if ledger is None:  # cannot happen while the run is live; guards a stray request
+            logger.warning("a request of site %s came back after the site was done", site_id)
+            return
+        outcome = ledger.outcome
+        outcome.requests += 1
+        try:
+            result = produce(ledger.walker)
+            for out in (result if inspect.isgenerator(result) or isinstance(result, (list, tuple))
+                        else [] if result is None else [result]):
+                if isinstance(out, scrapy.Request):
+                    yield self.adopt(out, site_id)
+                    continue
+                if isinstance(out, FetchError):
+                    outcome.errors += 1
+                elif isinstance(out, ReportPage):
+                    outcome.report_pages += 1
+                elif type(out).__name__ == "ColumnFound":
+                    outcome.column_found = True
+                yield out
+        except Exception as e:  # one bad page never stops a run: the site records why
+            logger.exception("site %s: callback failed", site_id)
+            outcome.status, outcome.reason = "error", f"{type(e).__name__}: {e}"
+        finally:
+            ledger.pending -= 1
+            self._maybe_done(site_id)
+
+    def dispatch(self, response):
+        meta = response.meta
+        outcome = self.ledgers[meta["site"]].outcome if meta["site"] in self.ledgers else None
+        if outcome is not None:
+            outcome.answered += 1
+            if meta.get("playwright"):
+                outcome.browser_pages += 1
+                self.ledgers[meta["site"]].contexts.add(meta.get("playwright_context"))
+        yield from self._run(meta["site"], lambda w: getattr(w, meta["cb"])(response))
+
+    def dispatch_error(self, failure):
+        meta = failure.request.meta
+        if meta.get("eb") is None:
+            yield from self._run(meta["site"], lambda w: None)
+            return
+        yield from self._run(meta["site"], lambda w: getattr(w, meta["eb"])(failure))
+
+    def _dropped(self, request, spider=None):
+        """A request the scheduler refused (seen before): it will never reach a callback."""
+        site_id = request.meta.get("site")
+        if site_id in self.ledgers and request.callback == self.dispatch:
+            self.ledgers[site_id].pending -= 1
+            self._maybe_done(site_id)
+
+    def _maybe_done(self, site_id: str):
+        ledger = self.ledgers.get(site_id)
+        if ledger is None or not ledger.started or ledger.pending > 0:
+            return
+        del self.ledgers[site_id]
+        self.finished.append(site_id)
+        outcome = ledger.outcome
+        if outcome.answered == 0 and outcome.status == "finished":
+            outcome.reason = "no page of the portal answered"
+        for name in ledger.contexts:  # nothing to close for a site that needed no browser
+            close_context(self.crawler, name)
+        self.crawler.signals.send_catch_log(site_finished, site_id=site_id, outcome=outcome)
+
+    def closed(self, reason):
+        """Sites still open when the engine stops (Ctrl-C, a shutdown): recorded as not done."""
+        for site_id, ledger in list(self.ledgers.items()):
+            ledger.outcome.status, ledger.outcome.reason = "shutdown", f"run ended ({reason}) before the site was done"
+            self.crawler.signals.send_catch_log(site_finished, site_id=site_id, outcome=ledger.outcome)
+        self.ledgers.clear()
