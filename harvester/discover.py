@@ -57,6 +57,61 @@ def column_links(html: str, base_url: str) -> list[str]:
     return _unique(u for u, _ in found)
 
 
+# Where real portals keep the annual-report column below their 政府信息公开 section
+# (shared/spec/portals.md, shared/registry/report-columns.tsv): directory columns of TRS-like
+# CMSes, and the one-page .htm columns of 博达 VSB sites.
+COLUMN_DIRS = ("zfxxgknb/", "xxgknb/", "zfxxgkndbg/")
+COLUMN_PAGES = ("zfxxgknb.htm",)
+# Sections where those columns sit when the homepage links no section of its own.
+COMMON_SECTIONS = ("/zfxxgk/", "/xxgk/")
+MAX_GUESSES = 3
+
+
+def guessed_columns(html: str, base_url: str) -> list[str]:
+    """Column URLs worth one request each, best first: the usual column paths below the
+    政府信息公开 sections the homepage links to (/zfxxgk/ → /zfxxgk/zfxxgknb/), else below the
+    most common sections. A wrong guess costs one 404."""
+    base = urlsplit(base_url)
+    sections = []
+    for url in disclosure_links(html, base_url):
+        parts = urlsplit(url)
+        if parts.netloc != base.netloc or parts.query:
+            continue
+        path = parts.path
+        if path.endswith((".htm", ".html", ".shtml", ".jsp", ".php", ".asp")):
+            stem, _, name = path.rpartition("/")
+            if not name.startswith("index"):  # /zfxxgk.htm: the VSB section page names the folder
+                sections.append(("page", path.rsplit(".", 1)[0] + "/"))
+                continue
+            path = stem + "/"
+        if path != "/" and path.endswith("/"):
+            sections.append(("dir", path))
+    if not sections:
+        sections = [("dir", path) for path in COMMON_SECTIONS]
+    guesses = []  # each section's likeliest path first, then the next likeliest of each
+    for rank in range(max(len(COLUMN_DIRS), len(COLUMN_PAGES))):
+        for kind, path in sections:
+            names = COLUMN_PAGES if kind == "page" else COLUMN_DIRS
+            if rank < len(names):
+                guesses.append(f"{base.scheme}://{base.netloc}{path}{names[rank]}")
+    return _unique(guesses)[:MAX_GUESSES]
+
+
+def looks_like_column(html: str, url: str) -> bool:
+    """Whether a page is an annual-report column: it lists report-like links, or names itself a
+    年报 column and carries a list script (lists written by script or loaded from an API)."""
+    from harvester.report import looks_like_report_title
+
+    found = links(html, url)
+    if any(looks_like_report_title(text) for _, text in found):
+        return True
+    try:
+        title = lxml.html.fromstring(html).findtext(".//title") or ""
+    except (ValueError, lxml.etree.ParserError):
+        return False
+    return bool(COLUMN.search(title)) and "<script" in html.lower()
+
+
 def _unique(urls):
     seen, out = set(), []
     for u in urls:

@@ -67,6 +67,7 @@ class ColumnFound:
     site_id: str
     url: str
     via: str  # the page that linked it
+    family: str | None = None  # the CMS family found at the column, for a site that had none
 
 
 

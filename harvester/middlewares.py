@@ -7,6 +7,20 @@ from scrapy.dupefilters import RFPDupeFilter
 from harvester.browser import browser_context
 
 
+def offline_public_suffixes():
+    """Scrapy's cookie middleware asks tldextract whether a cookie's domain is a public suffix;
+    by default tldextract downloads the public-suffix list on first use (a dozen traceback
+    lines on a closed network, a request to a third party on an open one). The snapshot bundled
+    with tldextract answers the same question without leaving the machine."""
+    from scrapy.downloadermiddlewares import cookies
+    from tldextract import TLDExtract
+
+    cookies._split_domain = TLDExtract(suffix_list_urls=(), cache_dir=None, include_psl_private_domains=True)
+
+
+offline_public_suffixes()
+
+
 class ProxyMiddleware:
     """Sends every request through HARVESTER_PROXY when it is set.
 

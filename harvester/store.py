@@ -184,12 +184,16 @@ class Store:
     def upsert_sites(self, sites):
         self.db["sites"].upsert_all([s.as_row() for s in sites], pk="id", alter=True)
 
-    def record_column(self, site_id: str, url: str):
-        """A column found by discovery: kept on the site row (the registry file is updated after the run)."""
+    def record_column(self, site_id: str, url: str, family: str | None = None):
+        """A column found by discovery, and the CMS family seen there: kept on the site row (the
+        registry file is updated after the run)."""
         row = self.db["sites"].get(site_id)
         columns = json.loads(row["columns"] or "[]")
-        if url not in columns:
-            self.db["sites"].update(site_id, {"columns": json.dumps(columns + [url], ensure_ascii=False)})
+        changes = {"columns": json.dumps(columns + [url], ensure_ascii=False)} if url not in columns else {}
+        if family and row.get("family") in (None, "", "generic"):
+            changes["family"] = family
+        if changes:
+            self.db["sites"].update(site_id, changes)
 
     def start_run(self, args: dict, site_ids: list[str]) -> int:
         table = self.db["crawl_runs"]

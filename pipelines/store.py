@@ -62,7 +62,7 @@ class StorePipeline:
             self.stats.inc_value("harvester/reports_unchanged")
             self.site_reports[item.site_id] = self.site_reports.get(item.site_id, 0) + 1
         elif isinstance(item, ColumnFound):
-            self.store.record_column(item.site_id, item.url)
+            self.store.record_column(item.site_id, item.url, item.family)
             self.stats.inc_value("harvester/columns_found")
         elif isinstance(item, FetchError):
             self.store.save_fetch_error(item, self.run_id)

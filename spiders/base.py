@@ -111,6 +111,11 @@ class ReportSpider(scrapy.Spider):
         self.stop_early = stop_early
         self.list_pages: set[str] = set()  # canonical URLs of list pages: never fetched as reports
         self.entries_seen: set[str] = set()  # list entries met in this run (pagination traps)
+        self.discovery: dict = {"probes": 0, "links": [], "notes": []}  # how the column was looked for
+        self.init_family_state()
+
+    def init_family_state(self):
+        """Walk state a family keeps (its lists' paging, say); families override."""
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -148,16 +153,75 @@ class ReportSpider(scrapy.Spider):
                                  meta={"discovery_depth": 0})
 
     def discover(self, response):
-        """Find the annual-report column from the homepage (two steps at most), then crawl it."""
+        """Find the annual-report column from the homepage, cheapest path first: a column link
+        on the homepage; else the column paths real portals use, guessed from the homepage's own
+        政府信息公开 links (one request each, answered at once by a 404 when wrong); else
+        政府信息公开 → 年报 links, two steps at most. What was tried is kept for the site's record."""
         html, depth = response.text, response.meta["discovery_depth"]
         columns = discover.column_links(html, response.url)
         if columns:
-            yield ColumnFound(site_id=self.site.id, url=columns[0], via=response.url)
-            yield self.column_request(columns[0])
-        elif depth < 2:
-            for url in discover.disclosure_links(html, response.url)[:3]:
-                yield scrapy.Request(url, callback=self.discover, errback=self.on_error,
-                                     meta={"discovery_depth": depth + 1})
+            yield from self.column_found(columns[0], response.url, fetch=True)
+            return
+        links = discover.disclosure_links(html, response.url)[:3]
+        if depth == 0:
+            probes = discover.guessed_columns(html, response.url)
+            self.discovery.update(probes=len(probes), links=links)
+            self.discovery["notes"].append(f"homepage has no 年报 link; {len(probes)} column path(s) guessed")
+            for url in probes:
+                yield scrapy.Request(url, callback=self.probe_column, errback=self.probe_missed,
+                                     meta={"column": url, "discovery_depth": 0})
+            if probes:
+                return
+        yield from self.follow_disclosure(links, depth)
+
+    def follow_disclosure(self, links: list[str], depth: int):
+        if depth >= 2 or not links:
+            self.discovery["notes"].append(f"no 年报 link {'within two steps' if depth else 'on the homepage'}")
+            return
+        self.discovery["notes"].append(f"followed {len(links)} 政府信息公开 link(s) at step {depth + 1}")
+        for url in links:
+            yield scrapy.Request(url, callback=self.discover, errback=self.on_error,
+                                 meta={"discovery_depth": depth + 1})
+
+    def probe_column(self, response):
+        """A guessed column path answered: read it if it is a report column, else go on."""
+        if isinstance(response, HtmlResponse) and discover.looks_like_column(response.text, response.url):
+            yield from self.column_found(response.url, response.url, response=response)
+        else:
+            yield from self.probe_missed(None)
+
+    def probe_missed(self, failure):
+        """A guess that missed is no error of the portal's; after the last miss, the links."""
+        self.discovery["probes"] -= 1
+        if self.discovery["probes"] == 0 and not self.discovery.get("found"):
+            yield from self.follow_disclosure(self.discovery["links"], 0)
+
+    def column_found(self, url: str, via: str, response=None, fetch: bool = False):
+        """The first column found is crawled (with its family's spider if the site had none)."""
+        if self.discovery.get("found"):
+            return
+        self.discovery["found"] = url
+        family = self.take_family(url, response.text) if response is not None else None
+        yield ColumnFound(site_id=self.site.id, url=url, via=via, family=family)
+        if response is not None:
+            self.list_pages.add(canonical_url(url))
+            yield from self.parse_column(response)
+        elif fetch:
+            yield self.column_request(url, detect_family=True)
+
+    def take_family(self, url: str, html: str) -> str | None:
+        """A generic walker that finds its column learns the portal's CMS family there and walks
+        on as that family's spider (a registry row made from a homepage knows no family)."""
+        if type(self) is not ReportSpider:
+            return None
+        from spiders.generic import FAMILIES, detect_family
+
+        family = detect_family(url, html)
+        if family in FAMILIES:
+            self.__class__ = FAMILIES[family]
+            self.init_family_state()
+            return family
+        return None
 
     def column_request(self, url: str, dont_filter: bool = False, **meta) -> scrapy.Request:
         self.list_pages.add(canonical_url(url))
@@ -170,6 +234,10 @@ class ReportSpider(scrapy.Spider):
 
         A page that shows none of them is asked once more through the browser (`wants_browser`).
         """
+        if response.meta.get("detect_family") and isinstance(response, HtmlResponse) \
+                and self.take_family(response.url, response.text):
+            yield from self.parse_column(response)  # read again, as the family's spider now
+            return
         column = response.meta.get("column", response.url)
         self.list_pages.add(canonical_url(response.url))
         entries = list(self.list_entries(response))

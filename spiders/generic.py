@@ -5,6 +5,8 @@ Sites added with `harvester add-site` have no spider of their own and run on the
 
 from __future__ import annotations
 
+import functools
+
 from spiders.base import ReportSpider
 from spiders.families.gkmlpt import GkmlptSpider
 from spiders.families.jcms import JCMSSpider
@@ -31,12 +33,18 @@ def detect_family(url: str, html: str) -> str:
     return "generic"
 
 
-def spider_for(site, loader=None) -> type[ReportSpider]:
-    if loader is None:
-        from scrapy.spiderloader import SpiderLoader
-        from scrapy.utils.project import get_project_settings
+@functools.cache
+def _loader():
+    """The project's spiders, found once per process (a run asks for thousands of sites)."""
+    from scrapy.spiderloader import SpiderLoader
+    from scrapy.utils.project import get_project_settings
 
-        loader = SpiderLoader.from_settings(get_project_settings())
+    return SpiderLoader.from_settings(get_project_settings())
+
+
+def spider_for(site, loader=None) -> type[ReportSpider]:
+    """The walker class of a registry site: its own spider, else its family's, else the generic one."""
+    loader = loader or _loader()
     if site.spider and site.spider != "generic" and site.spider in loader.list():
         return loader.load(site.spider)
     return FAMILIES.get(site.family, ReportSpider)

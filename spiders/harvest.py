@@ -170,6 +170,9 @@ class HarvestSpider(scrapy.Spider):
 
     def dispatch_error(self, failure):
         meta = failure.request.meta
+        response = getattr(failure.value, "response", None)
+        if response is not None and response.status < 500 and meta["site"] in self.ledgers:
+            self.ledgers[meta["site"]].outcome.answered += 1  # the portal answered, with an error
         if meta.get("eb") is None:
             yield from self._run(meta["site"], lambda w: None)
             return
@@ -188,9 +191,10 @@ class HarvestSpider(scrapy.Spider):
             return
         del self.ledgers[site_id]
         self.finished.append(site_id)
-        outcome = ledger.outcome
-        if outcome.answered == 0 and outcome.status == "finished":
-            outcome.reason = "no page of the portal answered"
+        outcome, walker = ledger.outcome, ledger.walker
+        if outcome.status == "finished" and not walker.site.columns and not outcome.column_found:
+            outcome.reason = ("no page of the portal answered" if not outcome.answered else
+                              "no annual-report column found: " + "; ".join(walker.discovery["notes"]))
         for name in ledger.contexts:  # nothing to close for a site that needed no browser
             close_context(self.crawler, name)
         self.crawler.signals.send_catch_log(site_finished, site_id=site_id, outcome=outcome)

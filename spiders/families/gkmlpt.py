@@ -169,8 +169,7 @@ class GkmlptSpider(ReportSpider):
 
     name = "gkmlpt"
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+    def init_family_state(self):
         self._pages: dict[str, dict[int, set]] = {}  # API list → page → article ids
 
     @classmethod

@@ -169,8 +169,7 @@ class JCMSSpider(ReportSpider):
 
     name = "jcms"
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+    def init_family_state(self):
         self._listed: set[str] = set()  # report URLs already listed (groups repeat a boundary record)
         self._proxy: dict[str, dict] = {}  # column → {"pages": [url], "forms": {url: form}, ...}
 

@@ -63,14 +63,17 @@ def test_killed_run_resumes_to_the_same_database(tmp_path):
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
         assert 0 < count_reports(broken) < count_reports(whole)
-        assert (tmp_path / "jobs" / "broken").exists(), "a killed run leaves its JOBDIR"
+        left = rows(broken, "select site_id from crawl_sites where status = 'running'")
+        assert left, "a killed run leaves sites not recorded as finished"
 
         out = run_harvester("crawl", *SITE_ARGS, "--proxy", sb.proxy_url, "--db", str(broken)).stdout
         assert "resumed after an interrupted run" in out
     assert snapshot(broken) == snapshot(whole)
     assert rows(broken, "pragma integrity_check") == [{"integrity_check": "ok"}]
     assert [r["status"] for r in rows(broken, "select status from crawl_runs order by id")] == ["interrupted", "finished"]
-    assert not (tmp_path / "jobs" / "broken").exists()
+    # every site the killed run left was walked by the second run, and is finished now
+    finished = {r["site_id"] for r in rows(broken, "select site_id from crawl_sites where run_id = 2 and status = 'finished'")}
+    assert {r["site_id"] for r in left} <= finished
 
 
 def test_second_run_on_the_same_database_refuses(tmp_path):
