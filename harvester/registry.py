@@ -176,15 +176,12 @@ def _sites(path: Path, rows: list[tuple[int, dict]]) -> list[Site]:
             raise RegistryError(f"{path}:{line}: duplicate id {site.id!r} (first on line {seen[site.id]})")
         seen[site.id] = line
         sites.append(site)
-    codes = {s.code for s in sites if s.code}
     by_code: dict[str, int] = {}
     for (line, _), site in zip(rows, sites):
         if site.code:
             if site.code in by_code:
                 raise RegistryError(f"{path}:{line}: duplicate code {site.code} (first on line {by_code[site.code]})")
             by_code[site.code] = line
-        if site.parent and site.parent not in codes:
-            raise RegistryError(f"{path}:{line}: parent {site.parent} is not the code of any row")
     return sites
 
 
@@ -206,9 +203,8 @@ def _site(path: Path, line: int, raw: dict) -> Site:
             raise RegistryError(f"{where}: {key} {row[key]!r} must be a 6-digit division code")
     if row["level"] in GOVERNMENT_LEVELS and not row["code"]:
         raise RegistryError(f"{where}: a {row['level']} government needs its division code")
-    if row["level"] != "province" and not row["parent"]:
-        if row["level"] != "county" or not row["code"]:  # 省直辖 counties may point nowhere
-            raise RegistryError(f"{where}: a {row['level']} row needs the code of its parent government")
+    if row["level"] not in GOVERNMENT_LEVELS and not row["parent"]:
+        raise RegistryError(f"{where}: a {row['level']} row needs the code of its parent government")
     if row["verified"] not in ("true", "false"):
         raise RegistryError(f"{where}: verified must be true or false, not {row['verified']!r}")
     if row["homepage"]:
@@ -454,7 +450,11 @@ def import_csv(csv_path: str | Path, path: str | Path = DEFAULT_PATH, source: st
         if changed:
             result.updated.append(have["id"])
         known = {_host(u) for u in [have["homepage"], *have["alt_homepage"].split()] if u}
-        fresh = [u for u in (home, alt) if u and _host(u) not in known]
+        fresh = []
+        for url in (home, alt):
+            if url and _host(url) not in known:
+                known.add(_host(url))
+                fresh.append(url)
         if fresh and not have["homepage"]:  # filling a blank is not overwriting
             have["homepage"] = fresh.pop(0)
             have["source"] = f"{have['source']}; homepage {have['homepage']}: {src}".lstrip("; ")
