@@ -33,7 +33,10 @@ def test_the_browser_is_started_only_where_a_page_needs_it(harvest, truth):
     pages = {r["site_id"]: r["browser_pages"] for r in rows(
         db, "select site_id, browser_pages from crawl_sites where run_id = (select max(run_id) from crawl_sites)")}
     for site_id, used in pages.items():
-        site = truth.site(site_id)
+        site = truth.sites.get(site_id)
+        if site is None:  # a registry row on a sandbox host but not one of its portals (370100 济南 at https://)
+            assert used == 0, f"{site_id} opened {used} browser page(s)"
+            continue
         if site["wall"]:  # 412/521 challenges only a browser passes
             assert used > 0, site_id
         if not site["needs_browser"]:
