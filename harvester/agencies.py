@@ -44,6 +44,7 @@ REPORT_WORDS = re.compile(r"(政府信息公开|政务公开|信息公开)(工�
 ANNOTATION = re.compile(r"\((更正|更新|修订|修订版|修改|图解|全文|正式版|新|补充)\)")
 BRACKETS = str.maketrans({"【": "(", "】": ")", "〔": "(", "〕": ")", "［": "(", "］": ")", "「": "(", "」": ")"})
 PROVINCE_PREFIXES = sorted({n for p in PROVINCES for n in p[:2]}, key=len, reverse=True)
+PROVINCE_NAMES = {p[0] for p in PROVINCES}
 LAST_DIVISION = re.compile(r"(自治区|自治州|自治县|自治旗|省|市|州|地区|盟|县|区|旗)$")
 
 
@@ -78,10 +79,12 @@ def government_forms(agency: str, ancestors: Iterable[str] = ()) -> list[str]:
     沙市区); without them the first division in the name is taken as the parent's."""
     full = division_name(agency)
     forms = {full}
-    for ancestor in ancestors:
+    for n, ancestor in enumerate(ancestors):
         base = division_name(ancestor)
         if base and full.startswith(base) and len(full) > len(base):
             forms.add(full[len(base):])
+        elif base and n == 0 and base not in PROVINCE_NAMES:  # 登封市 written 郑州市登封市
+            forms.add(base + full)
     if len(forms) == 1:
         m = DIVISION.match(full)
         if m and len(full) - m.end() >= 2 and DIVISION.fullmatch(full[m.end():]):
@@ -157,7 +160,7 @@ def classify_body(name: str) -> str:
         return "zone"
     if DEPARTMENT_END.search(text):
         return "department"
-    if DIVISION.fullmatch(text) or PREFECTURE_END.search(text) and len(text) <= 12:
+    if DIVISION.fullmatch(text) or PREFECTURE_END.search(text) and len(text) <= 12 or text in PROVINCE_PREFIXES:
         return "government"
     return "other"
 

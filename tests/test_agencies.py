@@ -81,6 +81,12 @@ def test_short_forms_come_from_the_registry_when_the_name_is_tricky(by_code):
     assert agencies.government_forms(shashi.agency, [by_code[shashi.parent].agency]) == ["荆州市沙市区", "沙市区"]
     assert identify("沙市区人民政府", shashi, by_code).id == shashi.code
     assert identify("沙市区教育局", shashi, by_code).id == identify("荆州市沙市区教育局", shashi, by_code).id
+    dengfeng = next(s for s in by_code.values() if s.agency == "登封市人民政府")  # a county-level city
+    assert identify("郑州市登封市人民政府", dengfeng, by_code).id == dengfeng.code
+    assert identify("郑州市登封市教育局", dengfeng, by_code).id == identify("登封市教育局", dengfeng, by_code).id
+    assert identify("郑州市人民政府", dengfeng, by_code).id == dengfeng.parent
+    guangxi = by_code["450000"]
+    assert identify("广西2023年", guangxi, by_code).id == identify("自治区人民政府", guangxi, by_code).id == "450000"
     shizhong = by_code["370103"]  # 济南市市中区: a district whose name holds 市
     assert identify("市中区人民政府", shizhong, by_code).id == "370103"
 
