@@ -3,6 +3,7 @@
     harvester crawl [--province P] [--site ID]... [--year Y] [--db PATH] [--sandbox] [--proxy URL]
     harvester parse PATH_OR_URL [--json]
     harvester sandbox [--port N]
+    harvester registry list|stats|import
 
 Errors a user can cause (a missing file, a bad argument, an unreadable page) print one line
 and exit non-zero; they never show a traceback.
@@ -135,18 +136,91 @@ def serve(db, port, host):
 @click.option("--registry", "registry_path", default=str(DEFAULT_REGISTRY), show_default=True,
               type=click.Path(dir_okay=False), help="Site registry file to add it to.")
 @click.option("--proxy", help="Fetch through this proxy (default: http_proxy / https_proxy).")
-def add_site(url, province, agency, homepage, registry_path, proxy):
-    """Add a portal to the registry by its annual-report column URL (or --homepage)."""
+@click.option("--parent", help="Division code of the government a department or zone belongs to (else found from its name).")
+def add_site(url, province, agency, homepage, registry_path, proxy, parent):
+    """Add a portal to the registry by its annual-report column URL (or --homepage); a portal
+    the registry has already gets the column recorded on its row."""
     from harvester.discover import AddSiteError
     from harvester.discover import add_site as add
 
     try:
-        site = add(url, province=province, agency=agency, homepage=homepage, registry_path=registry_path, proxy=proxy)
+        before = {s.id for s in registry.load(registry_path)}
+        site = add(url, province=province, agency=agency, homepage=homepage, registry_path=registry_path,
+                   proxy=proxy, parent=parent)
     except (AddSiteError, registry.RegistryError) as e:
         raise UserError(str(e)) from None
-    click.echo(f"added {site.id}: {site.agency} ({site.province}, {site.level}), family {site.family}, "
+    verb = "updated" if site.id in before else "added"
+    click.echo(f"{verb} {site.id}: {site.agency} ({site.province}, {site.level}), family {site.family}, "
                f"column {site.columns[0]}")
     click.echo(f"crawl it with: harvester crawl --site {site.id}")
+
+
+@main.group("registry")
+def registry_group():
+    """Look at the site registry (data/sites.csv): list, count, import a list of governments."""
+
+
+REGISTRY_OPTION = click.option("--registry", "registry_path", default=str(DEFAULT_REGISTRY), show_default=True,
+                               type=click.Path(dir_okay=False), help="Site registry file.")
+
+
+@registry_group.command("list")
+@click.option("--province", help="Only this province: full name, short name (广西) or code (45).")
+@click.option("--level", help="province / prefecture / county / department / zone (or 省/市/县/部门/开发区).")
+@click.option("--code", help="Division-code prefix: 4502 = every row of 柳州市.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON array of the rows.")
+@REGISTRY_OPTION
+def registry_list(province, level, code, as_json, registry_path):
+    """List registry rows: id, code, level, agency, homepage, columns known."""
+    try:
+        sites = registry.list_sites(registry_path, province=province, level=level, code=code)
+    except registry.RegistryError as e:
+        raise UserError(str(e)) from None
+    if as_json:
+        from dataclasses import asdict
+
+        click.echo(json.dumps([asdict(s) for s in sites], ensure_ascii=False, indent=1))
+        return
+    for s in sites:
+        click.echo("\t".join([s.id, s.code or "-", s.level, s.province, s.agency, s.homepage or "-",
+                              f"{len(s.columns)} column(s)" if s.columns else "discovery"]))
+    click.echo(f"{len(sites)} site(s)", err=True)
+
+
+@registry_group.command("stats")
+@click.option("--db", default=str(DEFAULT_DB), show_default=True, type=click.Path(dir_okay=False),
+              help="Harvest database to read when each site was last crawled (read only; never created).")
+@click.option("--json", "as_json", is_flag=True, help="The counts as one JSON object.")
+@REGISTRY_OPTION
+def registry_stats(db, as_json, registry_path):
+    """Counts per province and level: rows, with a known column, verified, crawled, last crawled."""
+    try:
+        result = registry.stats(registry_path, db=db)
+    except registry.RegistryError as e:
+        raise UserError(str(e)) from None
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False, indent=1))
+        return
+    for line in registry.stats_lines(result):
+        click.echo(line)
+
+
+@registry_group.command("import")
+@click.argument("csv_path", metavar="CSV", type=click.Path(dir_okay=False))
+@click.option("--source", help="Provenance written on new rows (default: the file name and 2024, the year of its division codes).")
+@click.option("--dry-run", is_flag=True, help="Say what would change; write nothing.")
+@REGISTRY_OPTION
+def registry_import(csv_path, source, dry_run, registry_path):
+    """Merge a gov-portals.csv-shaped list of governments into the registry (new codes added,
+    known rows keep their id, columns and homepage; another homepage is recorded beside it)."""
+    try:
+        result = registry.import_csv(csv_path, registry_path, source=source, dry_run=dry_run)
+    except registry.RegistryError as e:
+        raise UserError(str(e)) from None
+    for line in result.lines():
+        click.echo(line)
+    if dry_run:
+        click.echo("dry run: nothing written")
 
 
 @main.command()

@@ -19,7 +19,7 @@ from harvester.store import Store
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DB = Path("data/reports.db")
-DEFAULT_REGISTRY = PROJECT_ROOT / "data" / "sites.toml"
+DEFAULT_REGISTRY = PROJECT_ROOT / "data" / "sites.csv"
 
 # On our own loopback sandbox, politeness delays only slow the tests down.
 SANDBOX_SETTINGS = {

@@ -100,7 +100,7 @@ LOG_LEVEL = "INFO"
 # The SQLite database every run writes to (`harvester crawl --db PATH` overrides it).
 HARVESTER_DB = "data/reports.db"
 # The site registry spiders read their portals from.
-HARVESTER_REGISTRY = "data/sites.toml"
+HARVESTER_REGISTRY = "data/sites.csv"
 # A proxy for every request, e.g. "http://127.0.0.1:8899" (the sandbox) or a user's own;
 # empty: Scrapy's HttpProxyMiddleware still honours http_proxy / https_proxy from the environment.
 HARVESTER_PROXY = ""

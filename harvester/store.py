@@ -29,8 +29,9 @@ def review_column(key: str) -> str:
 SCHEMA = {
     "sites": (
         {
-            "id": str, "agency": str, "province": str, "city": str, "county": str, "level": str,
-            "homepage": str, "columns": str, "family": str, "spider": str, "verified": int, "source": str,
+            "id": str, "code": str, "agency": str, "level": str, "parent": str, "province": str,
+            "homepage": str, "alt_homepage": str, "columns": str, "family": str, "spider": str, "verified": int,
+            "source": str,
         },
         {"pk": "id"},
     ),

@@ -1,6 +1,6 @@
 """Portals as data: one file in portals/ per portal, rendered through Jinja2 templates.
 
-A portal file (TOML) says who the portal is (``id`` as in data/sites.toml, ``host``, ``scheme``,
+A portal file (TOML) says who the portal is (``id`` as in data/sites.csv, ``host``, ``scheme``,
 ``agency``, ``province``, ``level`` ...), how it serves (``family``: "trs" static .shtml pages,
 "php" query-string pages, "jcms" 大汉 JCMS, "vsb" 博达 VSB, "gkmlpt" the Guangdong
 政府信息公开目录 platform, "query" other query-string CMSes (ASP, JSP) (families.py);

@@ -261,7 +261,7 @@ class Sandbox:
     """The offline web: every portal of portals/ served behind a loopback proxy.
 
     ``Sandbox(port=0, host="127.0.0.1", sites=None, delay_scale=1.0, verbose=False)``:
-    ``sites`` limits the portals (ids as in data/sites.toml); ``delay_scale`` scales the slow
+    ``sites`` limits the portals (ids as in data/sites.csv); ``delay_scale`` scales the slow
     host's delay (0 turns it off). State (publish/edit) belongs to the instance.
     """
 

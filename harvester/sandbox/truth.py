@@ -108,7 +108,7 @@ class Truth:
 
     @property
     def unregistered_sites(self) -> list[str]:
-        """Portals kept out of data/sites.toml on purpose (the add-site tests add them)."""
+        """Portals whose column data/sites.csv does not have, on purpose (the add-site tests add it)."""
         return [sid for sid, s in self.sites.items() if not s.get("registered", True)]
 
     def by_seed(self, seed_name: str) -> dict | None:

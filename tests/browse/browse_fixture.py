@@ -33,10 +33,10 @@ RESULT_ROWS_2021 = [
 RESULT_ROWS_2019 = RESULT_ROWS_2021[:-3] + ["other"]
 
 SITES = {
-    "gx-guigang": ("贵港市人民政府", "广西壮族自治区", "市", "http://www.gxgg.gov.cn/zfxxgk/zfxxgkndbg_2954/"),
-    "gx-liuzhou-liunan": ("柳州市柳南区人民政府", "广西壮族自治区", "县", "http://www.liunan.gov.cn/xxgk/zfxxgknb/"),
-    "hb-xianning-zwsjj": ("咸宁市政务服务和大数据管理局", "湖北省", "部门", "http://zwsjj.xianning.gov.cn/xxgk/ndbg/"),
-    "hb-xianning": ("咸宁市人民政府", "湖北省", "市", "http://www.xianning.gov.cn/xxgk/zfxxgknb/"),
+    "gx-guigang": ("贵港市人民政府", "广西壮族自治区", "prefecture", "http://www.gxgg.gov.cn/zfxxgk/zfxxgkndbg_2954/"),
+    "gx-liuzhou-liunan": ("柳州市柳南区人民政府", "广西壮族自治区", "county", "http://www.liunan.gov.cn/xxgk/zfxxgknb/"),
+    "hb-xianning-zwsjj": ("咸宁市政务服务和大数据管理局", "湖北省", "department", "http://zwsjj.xianning.gov.cn/xxgk/ndbg/"),
+    "hb-xianning": ("咸宁市人民政府", "湖北省", "prefecture", "http://www.xianning.gov.cn/xxgk/zfxxgknb/"),
 }
 
 

@@ -67,11 +67,18 @@ def test_full_rerun_rechecks_every_known_page(sandbox, tmp_path):
 
 
 def test_province_recrawl_touches_no_other_province(sandbox, tmp_path):
-    db = tmp_path / "r.db"
-    run_harvester("crawl", "--province", "湖北", "--proxy", sandbox.proxy_url, "--db", str(db))
+    """The registry's rows of the portals this sandbox serves (the national registry's other
+    湖北 governments have no portal here), crawled by province."""
+    db, modelled = tmp_path / "r.db", tmp_path / "sites.csv"
+    served = set(sandbox.hosts)
+    lines = DEFAULT_REGISTRY.read_text(encoding="utf-8").splitlines(keepends=True)
+    keep = {s.id for s in registry.load(DEFAULT_REGISTRY) if s.columns and urlsplit(s.columns[0]).hostname in served}
+    modelled.write_text(lines[0] + "".join(x for x in lines[1:] if x.split(",")[0] in keep), encoding="utf-8")
+    run_harvester("crawl", "--province", "湖北", "--registry", str(modelled), "--proxy", sandbox.proxy_url, "--db", str(db))
     hosts = {r["host"] for r in sandbox.request_log.snapshot()}
-    hubei = {urlsplit(u).hostname for s in registry.load(DEFAULT_REGISTRY) if s.province == "湖北省"
+    hubei = {urlsplit(u).hostname for s in registry.load(modelled) if s.province == "湖北省"
              for u in [s.homepage, *s.columns]}
+    assert len(hubei) == 3  # 咸宁市, 咸安区, 咸宁市政务服务和大数据管理局
     assert hosts and hosts <= hubei
     others = {urlsplit(s["homepage"]).hostname for s in sandbox.truth.sites.values() if s["province"] != "湖北省"}
     assert not hosts & others

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import re
 import ssl
-import tomllib
 import unicodedata
 import urllib.error
 import urllib.parse
@@ -31,9 +30,12 @@ def sb():
 
 def registry() -> list[dict]:
     """The registry rows the sandbox models: those with a known column. Rows left to discovery
-    (the provincial governments' homepages) are for real runs; the sandbox does not invent them."""
-    rows = tomllib.loads((REPO / "data" / "sites.toml").read_text("utf-8"))["sites"]
-    return [r for r in rows if r.get("columns")]
+    (the governments known by their homepage only) are for real runs; the sandbox does not invent them."""
+    from dataclasses import asdict
+
+    from harvester import registry as reg
+
+    return [asdict(s) for s in reg.load(REPO / "data" / "sites.csv") if s.columns]
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):

@@ -18,7 +18,7 @@ POST = HOST + "/gkmlpt/content/4/4312/post_4312345.html"
 
 
 def make_spider(**kwargs):
-    return spider_helpers.make_spider(GkmlptSpider, HOST + "/", agency="某某区人民政府", province="广东省", level="县", **kwargs)
+    return spider_helpers.make_spider(GkmlptSpider, HOST + "/", agency="某某区人民政府", province="广东省", level="county", **kwargs)
 
 
 def index_page(spider, url=INDEX):

@@ -18,7 +18,7 @@ FORM = ("col=1&appid=1&webid=60&path=%2F&columnid=30067&sourceContentType=1&unit
 
 
 def make_spider(**kwargs):
-    return spider_helpers.make_spider(JCMSSpider, HOST + "/", agency="某某市人民政府", province="某某省", level="市", **kwargs)
+    return spider_helpers.make_spider(JCMSSpider, HOST + "/", agency="某某市人民政府", province="某某省", level="prefecture", **kwargs)
 
 
 def column_page(spider, name="jcms_column.html", url=COLUMN):

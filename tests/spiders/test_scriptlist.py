@@ -24,7 +24,7 @@ needs_patch = pytest.mark.skipif(not hasattr(ReportSpider, "wants_browser"),
 
 
 def make_spider(**kwargs):
-    return spider_helpers.make_spider(ScriptListSpider, "http://www.script.example.gov.cn/", agency="某某市人民政府", province="某某省", level="市", **kwargs)
+    return spider_helpers.make_spider(ScriptListSpider, "http://www.script.example.gov.cn/", agency="某某市人民政府", province="某某省", level="prefecture", **kwargs)
 
 
 def page(spider, url, name, **meta):

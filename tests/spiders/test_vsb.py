@@ -15,7 +15,7 @@ LAST = HOST + "/xxgk/xxgknb/1.htm"
 
 
 def make_spider(**kwargs):
-    return spider_helpers.make_spider(VSBSpider, HOST + "/", agency="某某县人民政府", province="某某省", level="县", **kwargs)
+    return spider_helpers.make_spider(VSBSpider, HOST + "/", agency="某某县人民政府", province="某某省", level="county", **kwargs)
 
 
 def page(spider, url, name=None, body=None):
