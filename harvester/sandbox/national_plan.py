@@ -246,7 +246,7 @@ def _jcms(rng, cfg):
                proxy_path=_pick(rng, [("/module/web/jpage/dataproxy.jsp", 70),
                                       ("/module/jslib/jquery/jpage/dataproxy.jsp", 20),
                                       ("/module/jpage/dataproxy.jsp", 10)]),
-               robots_disallow=["/jrobot/", "/module/jslib/", "/manage/"])
+               robots_disallow=["/jrobot/", "/manage/"])
     base = rng.choice([10**4, 10**5, 1229000000])
     cfg["_colids"] = iter(base + rng.randint(100, 9000) * 7 + k * rng.randint(3, 40) for k in range(50))
     cfg["gk"] = {"path": f"/col/col{next(cfg['_colids'])}/index.html"}

@@ -161,6 +161,10 @@ class _Handler(BaseHTTPRequestHandler):
         super().setup()
         self.tls = False
         self.tunnel_host = None
+        try:                           # headers and body go out in two writes: no Nagle wait
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except OSError:
+            pass
 
     def handle(self):
         try:
@@ -256,7 +260,7 @@ class _Handler(BaseHTTPRequestHandler):
             proxied = self.tunnel_host is not None
         host = host.lower()
         url = f"{scheme}://{host}{path}" + (f"?{query}" if query else "")
-        if path == "/__log" and (host == LOG_HOST or (not proxied and host in LOOPBACK | {sb.host})):
+        if path == "/__log" and (host == LOG_HOST or host in LOOPBACK | {sb.host}):
             self._log_endpoint(query)
             return
         sb.request_log.begin(host)
