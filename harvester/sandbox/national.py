@@ -306,14 +306,27 @@ class NationalWeb:
         """Every host the generator answers for (registry hosts and moved portals' new hosts)."""
         return sorted(self._entries)
 
-    def site_ids(self, province=None, sites=None) -> list[str]:
+    def site_for_host(self, host: str) -> str | None:
+        """The registry id whose portal answers on ``host`` (a registry host or a moved portal's)."""
+        e = self._entries.get(host.lower())
+        return e[1] if e else None
+
+    def site_ids(self, province=None, sites=None, hosts=None) -> list[str]:
+        if hosts:
+            unknown = [h for h in hosts if self.site_for_host(h) is None]
+            if unknown:
+                raise KeyError(f"not a national sandbox host: {', '.join(unknown[:5])}")
+            sites = [*(sites or []), *dict.fromkeys(self.site_for_host(h) for h in hosts)]
         ids = list(sites) if sites else list(self.rows)
         unknown = [s for s in ids if s not in self.rows]
         if unknown:
             raise KeyError(f"not in the registry: {', '.join(unknown[:5])}")
         if province:
-            ids = [i for i in ids if province in (self.rows[i]["province"],)
-                   or self.rows[i]["province"].startswith(province)]
+            from harvester.provinces import resolve_province
+            full = resolve_province(province)
+            if full is None:
+                raise KeyError(f"no province {province!r} (full or short name, abbreviation or code)")
+            ids = [i for i in ids if self.rows[i]["province"] == full]
         return ids
 
     def lookup(self, host: str):
@@ -386,9 +399,11 @@ class NationalWeb:
                 "flaky_pages_seen": len(self._tries)}
 
     # --- truth ---------------------------------------------------------------------------------
-    def truth(self, sites=None, province=None, values: bool = False) -> NationalTruth:
-        """The truth for the registry rows in ``sites`` (ids) and/or ``province`` (all by default)."""
-        return NationalTruth({rid: self.site_truth(rid, values) for rid in self.site_ids(province, sites)})
+    def truth(self, sites=None, province=None, hosts=None, values: bool = False) -> NationalTruth:
+        """The truth for the registry rows in ``sites`` (ids), ``hosts`` and/or ``province``
+        (every row by default; a full national truth takes a few seconds)."""
+        ids = self.site_ids(province, sites, hosts)
+        return NationalTruth({rid: self.site_truth(rid, values) for rid in ids})
 
     def site_truth(self, site_id: str, values: bool = False) -> dict:
         """What one registry row's portal holds and how a crawler can reach it.
@@ -396,7 +411,8 @@ class NationalWeb:
         Site keys: site_id, code, agency, level, province, homepage (registry), served (false:
         ``why`` is no_homepage, hand_made:<id> or shared_host:<id>), host and base (where the
         portal answers: a moved portal's new host), family (trs, jcms, vsb, gkmlpt, scriptlist,
-        generic), column_url, columns (every list column, sub-columns included), found_via
+        generic), column_url, columns (every list column, sub-columns included), list_pages
+        (every list page, JCMS proxy groups and gkmlpt API pages as GET URLs), found_via
         (homepage | disclosure_page | common_path | null), no_column (null | unlinked | absent),
         gk_page, fault (null | slow | flaky | server_error | moved | dead_dns | dead_reset),
         wall, moved_to, https_redirect, delay (seconds, when latency is on), crawl_delay,
@@ -421,6 +437,7 @@ class NationalWeb:
         site = {**base, "served": True, "host": p.host, "base": p.base, "family": nat["family"],
                 "column_url": p.base + nat["column_path"] if nat["column_path"] else None,
                 "columns": [p.base + p.family.column_url(c) for c in p.columns.values()],
+                "list_pages": p.list_page_urls(),
                 "found_via": None if no_column else nat["found_via"], "no_column": no_column,
                 "split": bool(nat.get("split")), "gk_page": p.gk_url(), "fault": nat["fault"],
                 "wall": nat["wall"], "moved_to": nat["moved_to"], "https_redirect": nat["https_redirect"],
@@ -460,6 +477,7 @@ def main(argv=None):
     ap.add_argument("what", choices=["truth", "stats"], help="truth: JSON of the sites; stats: the mix")
     ap.add_argument("--province", help="one province (full or leading part of its name)")
     ap.add_argument("--site", action="append", default=[], help="a registry id (repeatable)")
+    ap.add_argument("--host", action="append", default=[], help="a host it serves (repeatable)")
     ap.add_argument("--values", action="store_true", help="include every report's tables (slower)")
     ap.add_argument("--no-walls", action="store_true", help="as served with walls=False")
     ap.add_argument("--registry", help="a sites.csv other than data/sites.csv")
@@ -468,14 +486,19 @@ def main(argv=None):
         from .portal import load_configs
         hand = {c["host"]: c["id"] for c in load_configs()}
         web = NationalWeb(args.registry, exclude_hosts=hand, walls=not args.no_walls)
-        truth = web.truth(sites=args.site or None, province=args.province, values=args.values)
+        truth = web.truth(sites=args.site or None, province=args.province, hosts=args.host or None,
+                          values=args.values)
     except (KeyError, RegistryError) as e:
         print(f"error: {e.args[0] if e.args else e}", file=sys.stderr)
         return 2
-    if args.what == "stats":
-        print(json.dumps(truth.summary(), ensure_ascii=False, indent=1))
-    else:
-        print(truth.to_json())
+    try:
+        if args.what == "stats":
+            print(json.dumps(truth.summary(), ensure_ascii=False, indent=1))
+        else:
+            print(truth.to_json())
+        sys.stdout.flush()
+    except BrokenPipeError:                     # `| head`: the reader has what it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0
 
 

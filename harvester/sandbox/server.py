@@ -501,11 +501,11 @@ class Sandbox:
         """Most requests in flight at once to ``host`` (to all hosts together by default)."""
         return self.request_log.max_in_flight(host)
 
-    def national_truth(self, sites=None, province=None, values: bool = False):
-        """The national sandbox's truth (national.NationalTruth) for registry ids or a province."""
+    def national_truth(self, sites=None, province=None, hosts=None, values: bool = False):
+        """The national sandbox's truth (national.NationalTruth) for registry ids, hosts or a province."""
         if self.national is None:
             raise RuntimeError("this sandbox was started without national=True")
-        return self.national.truth(sites=sites, province=province, values=values)
+        return self.national.truth(sites=sites, province=province, hosts=hosts, values=values)
 
     def portal(self, site_id: str) -> Portal:
         return self.portals[site_id]
