@@ -265,6 +265,7 @@ class NationalWeb:
             self.rows[rid] = row
             if row.get("code"):
                 self.by_code.setdefault(row["code"], row)
+        registry_hosts = {(urlsplit(r["homepage"] or "").hostname or "").lower() for r in self.rows.values()}
         for rid, row in self.rows.items():
             u = urlsplit(row["homepage"] or "")
             host = (u.hostname or "").lower()
@@ -284,7 +285,7 @@ class NationalWeb:
                 self._served_host[rid] = host
             elif fault == "moved":
                 new = NP.moved_host(host)
-                if new in self._entries or new in exclude:
+                if new in registry_hosts or new in exclude:
                     self._entries[host] = ("portal", rid)
                     self._served_host[rid] = host
                 else:
