@@ -161,6 +161,7 @@ class _Handler(BaseHTTPRequestHandler):
         super().setup()
         self.tls = False
         self.tunnel_host = None
+        self._flying = None            # the host of the request in flight on this connection
         try:                           # headers and body go out in two writes: no Nagle wait
             self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         except OSError:
@@ -264,12 +265,17 @@ class _Handler(BaseHTTPRequestHandler):
             self._log_endpoint(query)
             return
         sb.request_log.begin(host)
+        self._flying = host
         try:
             self._serve(t0, sb, scheme, host, path, query, url, proxied, body)
         finally:
-            sb.request_log.end(host)
+            if self._flying is not None:
+                sb.request_log.end(host)
+                self._flying = None
 
     def _serve(self, t0, sb, scheme, host, path, query, url, proxied, body):
+        """Answer one request; it is logged (and leaves the in-flight count) just before its
+        bytes go out, so a client that has its answer also finds it in the log."""
         portal = sb.portal_for(host)
         dead = getattr(portal, "dead", None)
         if dead == "reset":
@@ -280,26 +286,26 @@ class _Handler(BaseHTTPRequestHandler):
             portal = None
         if portal is None:
             if not proxied and host in LOOPBACK | {sb.host}:
-                self._send(200, [("Content-Type", "text/html; charset=utf-8")], sb.index_html().encode())
                 self._log(self.command, url, host, 200, t0)
+                self._send(200, [("Content-Type", "text/html; charset=utf-8")], sb.index_html().encode())
                 return
-            self._bad_gateway(host)
             self._log(self.command, url, host, 502, t0)
+            self._bad_gateway(host)
             return
         if scheme not in portal.schemes:
             if portal.scheme == "https":
                 loc = f"https://{host}{path}" + (f"?{query}" if query else "")
                 resp = portal._redirect(loc)
             else:
-                self._bad_gateway(host)
                 self._log(self.command, url, host, 502, t0)
+                self._bad_gateway(host)
                 return
         else:
             resp = portal.handle(self.command, path, query, self.headers, body)
             if resp.delay:
                 time.sleep(resp.delay)
-        self._send(resp.status, resp.headers, resp.body)
         self._log(self.command, url, host, resp.status, t0)
+        self._send(resp.status, resp.headers, resp.body)
 
     def _log_endpoint(self, query):
         """The request log's summary as JSON (for a benchmark in another process)."""
@@ -352,9 +358,13 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _log(self, method, url, host, status, t0):
         t1 = time.time()
-        self.server.sandbox.request_log.append(
+        log = self.server.sandbox.request_log
+        log.append(
             {"method": method, "url": url, "host": host, "status": status, "time": t0,
              "start": t0, "end": t1, "elapsed": round(t1 - t0, 4)})
+        if getattr(self, "_flying", None) == host:
+            log.end(host)
+            self._flying = None
 
 
 class _Server(ThreadingHTTPServer):
