@@ -17,6 +17,9 @@ hosts, codes, agencies and provinces are the registry's. A moved host's new addr
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
+
+from harvester.provinces import PROVINCES
 
 from .generate import rng_for
 
@@ -210,12 +213,10 @@ def plan(row: dict, parent: dict | None, *, host: str, scheme: str, walls: bool 
 
 
 def _host_of(row) -> str:
-    from urllib.parse import urlsplit
     return (urlsplit(row["homepage"]).hostname or "").lower()
 
 
 def _abbr(province: str) -> str:
-    from harvester.provinces import PROVINCES
     return next((p[2] for p in PROVINCES if p[0] == province), "")
 
 

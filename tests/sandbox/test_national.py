@@ -23,7 +23,7 @@ from harvester.report import looks_like_report_title, parse
 from harvester.sandbox import Sandbox
 from harvester.sandbox.national import NationalWeb, RegistryError, load_rows, main as national_main
 from harvester.sandbox.portal import load_configs
-from sandbox_helpers import decode, fetch
+from sandbox_helpers import REPO, decode, fetch
 from spiders.base import NEXT_PAGE_TEXT, clean, link_target, resolve
 from spiders.families import gkmlpt as G
 from spiders.families import jcms as J
@@ -268,6 +268,28 @@ def test_same_bytes_in_two_webs(picks):
         pa, pb = _pages_of(a, picks[name]), _pages_of(b, picks[name])
         assert pa == pb, name
         assert all(status == 200 and body for _, status, body in pa), name
+
+
+def test_same_bytes_in_another_process(picks):
+    """No draw depends on the process (hash seeds, start time): a fresh interpreter agrees."""
+    import hashlib
+    import os
+    import subprocess
+    import sys
+    ids = [picks[n] for n in ("trs", "jcms", "gkmlpt", "generic")]
+    code = ("import hashlib, sys\n"
+            "from harvester.sandbox.national import NationalWeb\n"
+            "sys.path.insert(0, 'tests/sandbox')\n"
+            "from test_national import HAND, _pages_of\n"
+            "web = NationalWeb(exclude_hosts=HAND)\n"
+            f"print(hashlib.sha256(b''.join(b for rid in {ids!r} for _, _, b in _pages_of(web, rid))).hexdigest())\n")
+    env = dict(os.environ, PYTHONHASHSEED="12345")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                         cwd=str(REPO), timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    web = NationalWeb(exclude_hosts=HAND)
+    here = hashlib.sha256(b"".join(b for rid in ids for _, _, b in _pages_of(web, rid))).hexdigest()
+    assert out.stdout.strip() == here
 
 
 def test_memory_is_bounded_by_the_lrus():
