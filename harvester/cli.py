@@ -2,7 +2,7 @@
 
     harvester crawl [--province P] [--site ID]... [--year Y] [--db PATH] [--sandbox] [--proxy URL]
     harvester parse PATH_OR_URL [--json]
-    harvester sandbox [--port N]
+    harvester sandbox [--port N] [--national] [--latency] [--no-walls]
     harvester registry list|stats|import
 
 Errors a user can cause (a missing file, a bad argument, an unreadable page) print one line
@@ -225,12 +225,15 @@ def registry_import(csv_path, source, dry_run, registry_path):
 
 @main.command()
 @click.option("--port", default=8899, show_default=True, type=int, help="Loopback port of the sandbox proxy.")
-def sandbox(port):
+@click.option("--national", is_flag=True, help="Also serve every registry host (data/sites.csv): the national sandbox.")
+@click.option("--latency", is_flag=True, help="National hosts answer with their response delays.")
+@click.option("--no-walls", is_flag=True, help="Serve no JavaScript wall anywhere.")
+def sandbox(port, national, latency, no_walls):
     """Serve the offline sandbox web (real-shaped portals) as a proxy on 127.0.0.1."""
     from harvester.sandbox.server import serve_forever
 
     try:
-        serve_forever(port=port)
+        serve_forever(port=port, national=national, latency=latency, walls=not no_walls)
     except OSError as e:
         raise UserError(f"cannot serve on port {port}: {e.strerror}") from None
     except KeyboardInterrupt:

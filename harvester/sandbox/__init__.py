@@ -8,6 +8,9 @@ keep their real URLs: point them at ``sb.proxy_url``.
     with Sandbox() as sb:
         ...  # crawl through sb.proxy_url, compare with sb.truth
 
+    with Sandbox(national=True) as sb:     # plus a generated portal for every registry host
+        ...  # compare with sb.national_truth(province="广西") (national.py)
+
 Never imported by spiders, pipelines or parsing code.
 """
 
