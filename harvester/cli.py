@@ -38,7 +38,9 @@ def main():
 @click.option("--site", "sites", multiple=True, help="Only this registry site id (repeatable).")
 @click.option("--year", "years", multiple=True, type=int, help="Only reports on this year (repeatable).")
 @click.option("--db", default=str(DEFAULT_DB), show_default=True, type=click.Path(dir_okay=False), help="SQLite database.")
-@click.option("--sandbox", is_flag=True, help="Start the offline sandbox web and crawl it instead of the real portals.")
+@click.option("--sandbox", is_flag=False, flag_value="national", default=None, type=click.Choice(["national", "hand"]),
+              help="Crawl the offline sandbox web instead of the real portals: every registry portal "
+                   "(national, the default), or only the hand-made real-shaped portals (--sandbox hand).")
 @click.option("--proxy", help="Send every request (downloader and browser) through this proxy URL.")
 @click.option("--registry", "registry_path", default=str(DEFAULT_REGISTRY), show_default=True,
               type=click.Path(dir_okay=False), help="Site registry file.")

@@ -56,7 +56,7 @@ class RunSummary:
     def lines(self) -> list[str]:
         out = [f"run {self.run_id}: {len(self.sites)} site(s), {self.requests} request(s)"]
         if self.skipped:
-            out.append(f"not in the sandbox, skipped: {len(self.skipped)} registry site(s)")
+            out.append(f"skipped: {len(self.skipped)} registry site(s) (no homepage known, or not served by the sandbox)")
         if self.continued:
             out.append(f"continues an interrupted run: {len(self.continued)} site(s) it had finished not walked again")
         if self.resumed:
@@ -100,7 +100,7 @@ def crawl(
     province: str | None = None,
     sites: list[str] | None = None,
     years: list[int] | None = None,
-    sandbox: bool = False,
+    sandbox: bool | str = False,
     proxy: str | None = None,
     registry_path: str | Path = DEFAULT_REGISTRY,
     log_level: str = "WARNING",
@@ -109,24 +109,29 @@ def crawl(
 ) -> RunSummary:
     """Crawl the registry sites matching `province` / `sites` into `db`; returns the summary.
 
-    With `sandbox=True` the offline sandbox web is started in this process and every request
-    goes through it, so the run touches no real portal. Runs are incremental once a site has
+    With `sandbox=True` (or "national") the offline national sandbox is started in a process
+    of its own and every request goes through it, so the run touches no real portal;
+    `sandbox="hand"` serves only the hand-made portals, in this process. Runs are incremental once a site has
     reports in the database (lists read until nothing new, known pages re-checked with
     conditional requests); `full=True` re-crawls everything.
     """
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "harvester.settings")
     chosen = registry.select(registry.load(registry_path), province=province, site_ids=sites)
     db = Path(db)
+    skipped = [s.id for s in chosen if not s.crawlable]  # no homepage known: nothing to start from
+    chosen = [s for s in chosen if s.crawlable]
     with contextlib.ExitStack() as stack:
-        skipped: list[str] = []
         if sandbox:
-            from harvester.sandbox import Sandbox
+            from harvester.sandbox import Sandbox, SandboxProcess
 
-            sb = stack.enter_context(Sandbox())
+            if sandbox == "hand":  # the hand-made portals only, in this process
+                sb = stack.enter_context(Sandbox())
+                served = set(sb.hosts)
+                skipped += [s.id for s in chosen if site_host(s) not in served]
+                chosen = [s for s in chosen if site_host(s) in served]
+            else:  # every registry portal: the national sandbox, in a process of its own
+                sb = stack.enter_context(SandboxProcess(national=True))
             proxy = sb.proxy_url
-            served = set(sb.hosts)
-            skipped = [s.id for s in chosen if site_host(s) not in served]
-            chosen = [s for s in chosen if site_host(s) in served]
         if not chosen:
             raise registry.RegistryError("no registry site matches that selection"
                                          + (" among the sandbox's portals" if sandbox else ""))
@@ -197,20 +202,22 @@ def _crawl(db: Path, chosen, *, province, sites, years, sandbox, proxy, registry
     from harvester.browse import prepare
 
     prepare(db)  # views, labels and full-text index for Datasette
-    record_discoveries(db, chosen, registry_path)
+    if not sandbox:  # columns the sandbox made up never reach the real registry
+        record_discoveries(db, chosen, registry_path)
     return summary
 
 
 def record_discoveries(db: Path, chosen, registry_path):
-    """Write the columns that discovery found into the registry file, so the next run goes straight there."""
+    """Write the columns (and CMS families) that discovery found into the registry file, in one
+    write, so the next run goes straight there."""
     store = Store(db)
-    for site in chosen:
-        if site.columns:
-            continue
-        columns = json.loads(store.db["sites"].get(site.id)["columns"] or "[]")
-        if columns:
-            registry.set_columns(site.id, columns, registry_path, source="found by discovery from the homepage")
+    wanted = {s.id for s in chosen if not s.columns}
+    found = {}
+    for row in store.db.query("select id, columns, family from sites where columns != '[]'"):
+        if row["id"] in wanted:
+            found[row["id"]] = (json.loads(row["columns"]), row["family"] or None)
     store.close()
+    registry.set_columns_many(found, registry_path, source="found by discovery from the homepage")
 
 
 def finish(db: Path, run_id: int, chosen, stats: dict) -> RunSummary:

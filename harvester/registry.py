@@ -343,25 +343,38 @@ def set_columns(site_id: str, columns: list[str], path: str | Path = DEFAULT_PAT
                 family: str | None = None) -> None:
     """Record the annual-report column(s) found for a site (by discovery or by hand), and the
     CMS family if one was detected and the row has none; every other row is written as it was."""
-    if isinstance(columns, str) or not all(isinstance(c, str) for c in columns):
-        raise RegistryError(f"columns of {site_id!r} must be a list of URLs, not {columns!r}")
+    set_columns_many({site_id: (columns, family)}, path, source)
+
+
+def set_columns_many(found: dict[str, tuple[list[str], str | None]], path: str | Path = DEFAULT_PATH,
+                     source: str | None = None) -> None:
+    """set_columns for many sites in one read and one write of the file (a national run's
+    discoveries: thousands of rows, one rewrite)."""
+    for site_id, (columns, _family) in found.items():
+        if isinstance(columns, str) or not all(isinstance(c, str) for c in columns):
+            raise RegistryError(f"columns of {site_id!r} must be a list of URLs, not {columns!r}")
+    if not found:
+        return
     path = Path(path)
     header, rows, newline = _read(path)
+    left = set(found)
     for line, row in rows:
-        if row["id"] == site_id:
-            row["columns"] = " ".join(columns)
-            if source:
-                row["source"] = f"{row['source']}; column: {source}".lstrip("; ")
-            if family and family != "generic" and not row["family"]:
-                row["family"] = family
-            new = [r for _, r in rows]
-            try:
-                _site(path, line, row)
-            except RegistryError as e:
-                raise RegistryError(f"cannot set the columns of {site_id!r}: {str(e).split(': ', 1)[1]}") from None
-            _write(path, header, new, newline)
-            return
-    raise RegistryError(f"no site {site_id!r} in {path}")
+        if row["id"] not in left:
+            continue
+        left.discard(row["id"])
+        columns, family = found[row["id"]]
+        row["columns"] = " ".join(columns)
+        if source:
+            row["source"] = f"{row['source']}; column: {source}".lstrip("; ")
+        if family and family != "generic" and not row["family"]:
+            row["family"] = family
+        try:
+            _site(path, line, row)
+        except RegistryError as e:
+            raise RegistryError(f"cannot set the columns of {row['id']!r}: {str(e).split(': ', 1)[1]}") from None
+    if left:
+        raise RegistryError(f"no site {', '.join(map(repr, sorted(left)))} in {path}")
+    _write(path, header, [r for _, r in rows], newline)
 
 
 # --- import from a list of governments ----------------------------------------------------------

@@ -112,6 +112,7 @@ class ReportSpider(scrapy.Spider):
         self.list_pages: set[str] = set()  # canonical URLs of list pages: never fetched as reports
         self.entries_seen: set[str] = set()  # list entries met in this run (pagination traps)
         self.discovery: dict = {"probes": 0, "links": [], "notes": []}  # how the column was looked for
+        self.successor: ReportSpider | None = None  # the family's spider that took over (take_family)
         self.init_family_state()
 
     def init_family_state(self):
@@ -201,27 +202,31 @@ class ReportSpider(scrapy.Spider):
         if self.discovery.get("found"):
             return
         self.discovery["found"] = url
-        family = self.take_family(url, response.text) if response is not None else None
-        yield ColumnFound(site_id=self.site.id, url=url, via=via, family=family)
+        walker = self.take_family(url, response.text) if response is not None else self
+        yield ColumnFound(site_id=self.site.id, url=url, via=via, family=walker.name if walker is not self else None)
         if response is not None:
-            self.list_pages.add(canonical_url(url))
-            yield from self.parse_column(response)
+            walker.list_pages.add(canonical_url(url))
+            yield from walker.parse_column(response)
         elif fetch:
             yield self.column_request(url, detect_family=True)
 
-    def take_family(self, url: str, html: str) -> str | None:
-        """A generic walker that finds its column learns the portal's CMS family there and walks
-        on as that family's spider (a registry row made from a homepage knows no family)."""
+    def take_family(self, url: str, html: str) -> "ReportSpider":
+        """A generic walker that finds its column learns the portal's CMS family there: the walk
+        goes on with that family's spider, which takes over this one's state (`successor`; the
+        run's spider hands it the site's further pages). A registry row made from a homepage
+        knows no family. Returns the walker to go on with."""
         if type(self) is not ReportSpider:
-            return None
+            return self
         from spiders.generic import FAMILIES, detect_family
 
-        family = detect_family(url, html)
-        if family in FAMILIES:
-            self.__class__ = FAMILIES[family]
-            self.init_family_state()
-            return family
-        return None
+        cls = FAMILIES.get(detect_family(url, html))
+        if cls is None:
+            return self
+        walker = cls.for_site(self.crawler, self.site, known=self.known, stop_early=self.stop_early,
+                              years=self.years, max_list_pages=self.max_list_pages)
+        walker.list_pages, walker.entries_seen, walker.discovery = self.list_pages, self.entries_seen, self.discovery
+        self.successor = walker
+        return walker
 
     def column_request(self, url: str, dont_filter: bool = False, **meta) -> scrapy.Request:
         self.list_pages.add(canonical_url(url))
@@ -234,10 +239,12 @@ class ReportSpider(scrapy.Spider):
 
         A page that shows none of them is asked once more through the browser (`wants_browser`).
         """
-        if response.meta.get("detect_family") and isinstance(response, HtmlResponse) \
-                and self.take_family(response.url, response.text):
-            yield from self.parse_column(response)  # read again, as the family's spider now
-            return
+        if response.meta.get("detect_family") and isinstance(response, HtmlResponse):
+            walker = self.take_family(response.url, response.text)
+            if walker is not self:
+                yield ColumnFound(site_id=self.site.id, url=response.url, via=response.url, family=walker.name)
+                yield from walker.parse_column(response)  # the family's spider reads it
+                return
         column = response.meta.get("column", response.url)
         self.list_pages.add(canonical_url(response.url))
         entries = list(self.list_entries(response))

@@ -141,6 +141,8 @@ class HarvestSpider(scrapy.Spider):
             result = produce(ledger.walker)
             for out in (result if inspect.isgenerator(result) or isinstance(result, (list, tuple))
                         else [] if result is None else [result]):
+                if ledger.walker.successor is not None:  # the walk goes on as the portal's CMS family
+                    ledger.walker = ledger.walker.successor
                 if isinstance(out, scrapy.Request):
                     yield self.adopt(out, site_id)
                     continue

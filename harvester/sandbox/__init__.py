@@ -14,7 +14,8 @@ keep their real URLs: point them at ``sb.proxy_url``.
 Never imported by spiders, pipelines or parsing code.
 """
 
+from .process import SandboxProcess
 from .server import Sandbox, serve_forever
 from .truth import Truth, load as load_truth
 
-__all__ = ["Sandbox", "serve_forever", "Truth", "load_truth"]
+__all__ = ["Sandbox", "SandboxProcess", "serve_forever", "Truth", "load_truth"]

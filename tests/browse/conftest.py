@@ -64,7 +64,7 @@ def build_store_harvest(directory: Path) -> Harvest:
 def build_sandbox_harvest(directory: Path) -> Harvest:
     db = directory / "harvest.db"
     harvester = ROOT / ".venv" / "bin" / "harvester"
-    done = subprocess.run([str(harvester), "crawl", "--sandbox", "--db", str(db)], cwd=ROOT,
+    done = subprocess.run([str(harvester), "crawl", "--sandbox", "hand", "--db", str(db)], cwd=ROOT,
                           capture_output=True, text=True, timeout=1200)
     assert done.returncode == 0, f"sandbox crawl failed:\n{done.stdout}\n{done.stderr}"
     from harvester.sandbox.truth import load

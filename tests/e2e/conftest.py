@@ -15,5 +15,5 @@ def truth():
 def harvest(tmp_path_factory):
     """(db path, stdout of the run) of one full sandbox crawl."""
     db = tmp_path_factory.mktemp("harvest") / "reports.db"
-    done = run_harvester("crawl", "--sandbox", "--db", str(db))
+    done = run_harvester("crawl", "--sandbox", "hand", "--db", str(db))
     return db, done.stdout

@@ -71,7 +71,7 @@ def test_rerun_adds_no_rows(harvest, tmp_path):
     copy = tmp_path / "again.db"
     shutil.copy(db, copy)
     before = {t: rows(copy, f"select count(*) n from {t}")[0]["n"] for t in SCHEMA if not t.startswith("crawl_")}
-    run_harvester("crawl", "--sandbox", "--db", str(copy))
+    run_harvester("crawl", "--sandbox", "hand", "--db", str(copy))
     after = {t: rows(copy, f"select count(*) n from {t}")[0]["n"] for t in SCHEMA if not t.startswith("crawl_")}
     assert after == before
     assert rows(copy, "select count(*) n from crawl_runs")[0]["n"] == 2
