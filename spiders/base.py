@@ -26,6 +26,7 @@ DATE = re.compile(r"(20\d\d|19\d\d)\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2}
 PAGER_TEXT = re.compile(r"^\s*(?:首页|上一页|上页|前页|下一页|下页|后页|尾页|末页|[<>«»‹›]+|\d{1,4}|第\s*\d+\s*页)\s*$")
 NEXT_PAGE_TEXT = re.compile(r"^\s*(下一页|下页|后页|尾页|末页|>|»|›)\s*$")
 ATTACHMENT = re.compile(r"\.(pdf|docx?|xlsx?|wps|et|ofd|zip|rar)(?:$|\?)|download\.jsp|/P0\d{8}", re.I)
+TWIN_TEXT = re.compile(r"\.?/?[\w/.-]*_app\.s?html?")
 TWIN = re.compile(r"_app\.s?html?$|/mpost_\d+\.html$|print\.(?:asp|aspx|jsp|php)\b|_print\.s?html?$", re.I)
 # A link naming one part of a split column: a year (2023年度) or a body (本级, 部门, 乡镇街道).
 SUBCOLUMN_TEXT = re.compile(
@@ -469,8 +470,10 @@ class ReportSpider(scrapy.Spider):
             url = response.urljoin(href)
             if TWIN.search(url) and url != response.url and url not in urls:
                 urls.append(url)
-        # Some pages print the twin's address as text (seed 003: "./t..._app.shtml").
-        for text in response.xpath("//body//text()").re(r"\.?/?[\w/.-]*_app\.s?html?"):
+        # Some pages print the twin's address as text (seed 003: "./t..._app.shtml"). The text
+        # nodes are read from lxml directly: a Selector per text node costs 20 ms a page.
+        texts = response.selector.root.xpath("//body//text()") if "_app." in response.text else []
+        for text in (m for t in texts for m in TWIN_TEXT.findall(t)):
             url = urljoin(response.url, text)
             if TWIN.search(url) and url != response.url and url not in urls:
                 urls.append(url)
