@@ -125,6 +125,8 @@ def _review_ocr(out: dict, paths: dict) -> None:
     """Confidences of the values read by OCR, and the review flag: low confidence or a failed
     check means a person must look before the numbers are used."""
     cells = {p: round(c.confidence, 1) for p, c in paths.items() if isinstance(c, OcrCell)}
+    for path in _table_paths(out):
+        cells.setdefault(path, 0.0)  # a template cell OCR did not find: its blank is not a reading
     out["ocr_cells"] = cells
     low = sorted(p for p, conf in cells.items() if conf < OCR_TRUST)
     why = []
@@ -139,6 +141,18 @@ def _review_ocr(out: dict, paths: dict) -> None:
     if out["needs_review"]:
         out["parse_reason"] = "; ".join(([out["parse_reason"]] if out["parse_reason"] else [])
                                         + ["needs review: " + "; ".join(why)])
+
+
+def _table_paths(out: dict) -> list[str]:
+    paths = []
+    for key in ("active_disclosure", "applications", "reviews_litigation"):
+        table = out.get(key)
+        for k, v in (table or {}).items():
+            if isinstance(v, dict):
+                paths += [f"{key}/{k}/{m}" for m in v]
+            else:
+                paths.append(f"{key}/{k}")
+    return paths
 
 
 def _page(body: bytes, url: str | None, content_type: str | None, kind: str) -> dict:
