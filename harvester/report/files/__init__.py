@@ -47,9 +47,11 @@ __all__ = ["parse_bytes", "sniff", "FILE_KEYS", "OCR_TRUST"]
 
 
 def parse_bytes(body: bytes | str, url: str | None = None, content_type: str | None = None, *,
-                ocr: bool = True) -> dict:
+                name: str | None = None, ocr: bool = True) -> dict:
     """Parse a report of any format into the canonical report dict (see the module doc).
+    ``name``: a file name whose extension hints the format when there is no URL;
     ``ocr=False`` leaves image pages unread (noted in parse_reason) instead of running OCR."""
+    where = url or name
     if isinstance(body, str):
         return _finish(parse(body, url=url), "html" if _looks_html(body) else "text", "text")
     if not isinstance(body, (bytes, bytearray, memoryview)):
@@ -57,11 +59,11 @@ def parse_bytes(body: bytes | str, url: str | None = None, content_type: str | N
     body = bytes(body)
     try:
         check_size(body)
-        kind = sniff(body, url, content_type)
+        kind = sniff(body, where, content_type)
     except FileRejected as e:
         return _failed(str(e), None)
     if kind in ("html", "text"):
-        return _page(body, url, content_type, kind)
+        return _page(body, url, content_type, kind, where)
     if kind in _UNREADABLE:
         return _failed(_UNREADABLE[kind], kind)
     try:
@@ -155,7 +157,7 @@ def _table_paths(out: dict) -> list[str]:
     return paths
 
 
-def _page(body: bytes, url: str | None, content_type: str | None, kind: str) -> dict:
+def _page(body: bytes, url: str | None, content_type: str | None, kind: str, where: str | None) -> dict:
     """HTML or text bytes: the page parser. A file declared as a document format that turns
     out to be a page which is no report (a portal's error or login page) is a failed read."""
     media = (content_type or "").split(";")[0].strip().lower()
@@ -163,7 +165,7 @@ def _page(body: bytes, url: str | None, content_type: str | None, kind: str) -> 
         out = parse(body, url=url, content_type=content_type if media in _TEXT_TYPES or not media else None)
     except ParseError as e:
         return _failed(str(e), kind)
-    claimed = hint(url, content_type)
+    claimed = hint(where, content_type)
     if claimed and claimed not in ("html", "text") and not out["is_report"]:
         return _failed(f"declared {claimed.upper()} but the bytes are an {kind.upper()} page that is no report "
                        f"(an error or login page?): {out['parse_reason']}", kind, "text")
