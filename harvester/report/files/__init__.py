@@ -37,7 +37,8 @@ _CONVERTED = {"doc", "wps", "odt", "rtf", "xls", "et", "ods"}
 _UNREADABLE = {
     "encrypted-office": "encrypted Office file: a password is needed to open it",
     "ofd": "OFD file (Chinese fixed-layout format): no reader for it yet",
-    "zip": "a zip archive that is not a DOCX or XLSX (or a truncated one)",
+    "zip": "a zip archive that is not a DOCX or XLSX",
+    "broken-zip": "truncated or corrupt zip container (a DOCX or XLSX cut short?)",
     "archive": "a compressed archive (RAR, 7z, gzip): not opened",
     "ole": "an OLE2 file that is neither a Word nor an Excel document",
     "binary": "binary data of no known document format",

@@ -39,6 +39,8 @@ def ocr_image(body: bytes) -> Document:
 
     try:
         img = Image.open(BytesIO(body))
+    except Image.DecompressionBombError as e:  # Pillow's own cap, above ours, checked at open
+        raise FileRejected(f"image too large: {e}") from None
     except (UnidentifiedImageError, OSError, ValueError) as e:
         raise FileRejected(f"unreadable image: {e}") from None
     check_pixels(*img.size)

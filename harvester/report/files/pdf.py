@@ -84,6 +84,8 @@ def _open_check(body: bytes) -> int:
     oversized files stop here."""
     import pypdfium2 as pdfium
 
+    if b"%%EOF" not in body[-4096:]:
+        raise FileRejected("truncated PDF: no end-of-file marker (an interrupted download?)")
     try:
         pdf = pdfium.PdfDocument(body)
     except pdfium.PdfiumError as e:

@@ -57,7 +57,7 @@ def hint(url: str | None, content_type: str | None) -> str | None:
 
 def sniff(body: bytes, url: str | None = None, content_type: str | None = None) -> str:
     """One of: html, text, pdf, docx, xlsx, odt, ods, doc, wps, xls, et, rtf, image,
-    encrypted-office, ofd, zip, ole, archive, binary."""
+    encrypted-office, ofd, zip, broken-zip, ole, archive, binary."""
     claimed = hint(url, content_type)
     head = body[:1024]
     if b"%PDF-" in head:
@@ -85,7 +85,7 @@ def _zip_kind(body: bytes) -> str:
     try:
         names = set(zipfile.ZipFile(BytesIO(body)).namelist())
     except (zipfile.BadZipFile, EOFError, ValueError, OSError):
-        return "zip"  # truncated or corrupt: the reader says why
+        return "broken-zip"  # truncated or corrupt
     if "word/document.xml" in names:
         return "docx"
     if "xl/workbook.xml" in names:
