@@ -404,3 +404,16 @@ def test_outside_programs_run_under_a_time_and_memory_limit():
         run_limited([sys.executable, "-c", "x = bytearray(1 << 31)"], timeout=20, what="glutton", memory=512 << 20)
     with pytest.raises(FileRejected, match="not installed"):
         run_limited(["/nonexistent/soffice"], timeout=5, what="conversion")
+
+
+def test_limits_hold_when_called_from_a_thread_pool():
+    """A crawl may convert in worker threads: the limits then come from prlimit, not preexec_fn."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def glutton():
+        with pytest.raises(FileRejected, match="failed"):
+            run_limited([sys.executable, "-c", "x = bytearray(1 << 31)"], timeout=20, what="glutton", memory=512 << 20)
+        return run_limited([sys.executable, "-c", "print('ok')"], timeout=20, what="fine")
+
+    with ThreadPoolExecutor(2) as pool:
+        assert [f.result() for f in [pool.submit(glutton), pool.submit(glutton)]] == [b"ok\n", b"ok\n"]

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import os
 import resource
+import shutil
 import signal
 import subprocess
+import threading
 import zipfile
 from io import BytesIO
 
@@ -101,10 +103,20 @@ def run_limited(argv: list[str], *, timeout: float, what: str, memory: int = SUB
     timeout the whole group is killed (soffice forks). Failures raise FileRejected."""
     run_env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": cwd or "/tmp", "OMP_THREAD_LIMIT": "1"}
     run_env.update(env or {})
+    if not shutil.which(argv[0], path=run_env["PATH"]):
+        raise FileRejected(f"{what}: {argv[0]} is not installed (run scripts/install.sh)")
+    cpu = int(timeout) + 1
+    preexec = _limits(memory, cpu)
+    if threading.active_count() > 1 and shutil.which("prlimit"):
+        # preexec_fn can deadlock a child forked while another thread holds a lock (a crawl
+        # calling this from a thread pool): util-linux's prlimit sets the same limits instead
+        argv = ["prlimit", f"--as={memory}", f"--cpu={cpu}:{cpu + 5}", f"--fsize={SUBPROCESS_OUTPUT}",
+                "--core=0", "--", *argv]
+        preexec = None
     try:
         proc = subprocess.Popen(argv, cwd=cwd, env=run_env, stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
-                                preexec_fn=_limits(memory, int(timeout) + 1))
+                                preexec_fn=preexec)
     except FileNotFoundError:
         raise FileRejected(f"{what}: {argv[0]} is not installed (run scripts/install.sh)") from None
     except OSError as e:
