@@ -115,7 +115,8 @@ def ocr_page(img, dpi: int) -> PageItems:
     tables, lines = find_tables(dark, dpi)
     clean = a.copy()
     clean[lines] = 255
-    words = tesseract(_despeckle(clean), dpi)
+    clean = _despeckle(clean)
+    words = tesseract(clean, dpi)
     clean_dark = dark & ~lines
     items: list[Item] = []
     boxes = []
@@ -141,6 +142,7 @@ def ocr_page(img, dpi: int) -> PageItems:
                 text, conf = "", (0.0 if ink.size and ink.mean() > 0.004 else 99.0)
             placed.append(Placed(r, c, text, rs, cs, conf))
         _unreadable_values(placed)
+        _reread_values(clean, placed, bboxes, dpi)
         items.append(Item(top=float(ys[0]), cells=placed, edges=[float(x) for x in xs], bottom=float(ys[-1])))
     free = [w for w in words if not w.get("used") and not _speck(w)]
     lines: dict[tuple, list[dict]] = {}
@@ -170,6 +172,75 @@ def _unreadable_values(cells: list[Placed]) -> None:
         for c in row[first + 1:]:
             if classify(c.text)[0] == LABEL:
                 c.text, c.confidence = "", 0.0
+
+
+def _reread_values(img, cells: list[Placed], bboxes: list[tuple], dpi: int) -> None:
+    """A second look at the value cells read with low confidence or not at all: their crops,
+    stacked in one image, read by Tesseract for digits only (one call per table). A digit-only
+    reading that agrees, or that fills a cell the first pass left empty, raises the cell's
+    confidence; one that disagrees caps it (both readings cannot be right)."""
+    import numpy as np
+    from PIL import Image
+
+    from ..cells import NUMBER, classify
+
+    rows: dict[int, list[int]] = {}
+    for k, c in enumerate(cells):
+        rows.setdefault(c.row, []).append(k)
+    todo = []
+    for ks in rows.values():
+        ks.sort(key=lambda k: cells[k].col)
+        first = next((i for i, k in enumerate(ks) if classify(cells[k].text)[0] == NUMBER), None)
+        if first is None:
+            continue
+        label_col = cells[ks[first]].col
+        todo += [k for k in ks if cells[k].col >= label_col and (cells[k].confidence or 0) < _REREAD_BELOW
+                 and classify(cells[k].text)[0] != "label"]
+    if not todo:
+        return
+    m = max(3, dpi // 50)
+    crops = []
+    for k in todo:
+        x0, y0, x1, y1 = (int(v) for v in bboxes[k])
+        crop = img[y0 + m:y1 - m, x0 + m:x1 - m]
+        if crop.size:
+            crops.append((k, crop))
+    if not crops:
+        return
+    gap = max(20, dpi // 6)
+    width = max(c.shape[1] for _, c in crops) + 2 * gap
+    height = sum(c.shape[0] + gap for _, c in crops) + gap
+    canvas = np.full((height, width), 255, dtype=np.uint8)
+    spans = []
+    y = gap
+    for k, crop in crops:
+        canvas[y:y + crop.shape[0], gap:gap + crop.shape[1]] = crop
+        spans.append((k, y, y + crop.shape[0]))
+        y += crop.shape[0] + gap
+    words = tesseract(canvas, dpi, lang="eng", extra=["-c", "tessedit_char_whitelist=0123456789,.-"])
+    for k, top, bottom in spans:
+        ws = sorted((w for w in words if top <= (w["top"] + w["bottom"]) / 2 <= bottom), key=lambda w: w["x0"])
+        if not ws:
+            continue
+        text = "".join(w["text"] for w in ws)
+        conf = min(w["conf"] for w in ws)
+        if not re.fullmatch(r"\d[\d,]*(?:\.\d+)?", text):
+            continue
+        cell = cells[k]
+        before = re.sub(r"\s+", "", cell.text)
+        if before == text:
+            cell.confidence = max(cell.confidence or 0, conf)
+        elif not before:
+            cell.text, cell.confidence = text, min(conf, _FILLED_CONFIDENCE)
+        elif conf >= 90 and (cell.confidence or 0) < 60:
+            # a sure digit reading against a doubtful first one: take it, still flagged
+            cell.text, cell.confidence = text, min(conf, 60.0)
+        else:
+            cell.confidence = min(cell.confidence or 0, conf, _CORRECTED_CONFIDENCE)
+
+
+_REREAD_BELOW = 80.0       # cells below this confidence get the digit-only second look
+_FILLED_CONFIDENCE = 85.0  # a value only the second look found
 
 
 def _speck(word: dict) -> bool:
@@ -419,15 +490,15 @@ def _table(group, hlines, horizontal, dpi, lines_mask, wide):
     return [tuple(c) for c in cells], bboxes, xs, ys
 
 
-def tesseract(img_array, dpi: int) -> list[dict]:
+def tesseract(img_array, dpi: int, lang: str = LANG, extra: list[str] | None = None) -> list[dict]:
     """Words of a page with boxes and confidences (Tesseract's TSV), in a limited process."""
     from PIL import Image
 
     with tempfile.TemporaryDirectory(prefix="harvester-tess-") as tmp:
         path = Path(tmp) / "page.png"
         Image.fromarray(img_array).save(path)
-        out = run_limited(["tesseract", str(path), "stdout", "-l", LANG, "--psm", PSM, "--dpi", str(dpi),
-                           "-c", "preserve_interword_spaces=1", "tsv"],
+        out = run_limited(["tesseract", str(path), "stdout", "-l", lang, "--psm", PSM, "--dpi", str(dpi),
+                           "-c", "preserve_interword_spaces=1", *(extra or []), "tsv"],
                           timeout=OCR_TIMEOUT, what="OCR (tesseract)", cwd=tmp)
     words = []
     for ln in out.decode("utf-8", "replace").splitlines()[1:]:
