@@ -423,3 +423,17 @@ def test_limits_hold_when_called_from_a_thread_pool():
 
     with ThreadPoolExecutor(2) as pool:
         assert [f.result() for f in [pool.submit(glutton), pool.submit(glutton)]] == [b"ok\n", b"ok\n"]
+
+
+@needs_golden
+def test_keep_text_gives_a_files_text_for_near_duplicate_matching():
+    got = parse_bytes(F.docx_bytes(TRUTH[SEEDS[0]]), keep_text=True)
+    assert TRUTH[SEEDS[0]]["title"] in got["text"] and "二、主动公开政府信息情况" in got["text"]
+    assert parse_bytes(b"<html><body><p>x</p></body></html>", keep_text=True)["text"] is None
+    assert "text" not in parse_bytes(F.docx_bytes(TRUTH[SEEDS[0]]))
+
+
+def test_a_scan_left_unread_says_so(scanned):
+    _, body = scanned
+    got = parse_bytes(body, ocr=False)
+    assert (got["parse_status"], got["parse_reason"]) == ("failed", "image-only PDF (3 pages): OCR not run")

@@ -48,11 +48,20 @@ __all__ = ["parse_bytes", "sniff", "FILE_KEYS", "OCR_TRUST"]
 
 
 def parse_bytes(body: bytes | str, url: str | None = None, content_type: str | None = None, *,
-                name: str | None = None, ocr: bool = True) -> dict:
+                name: str | None = None, ocr: bool = True, keep_text: bool = False) -> dict:
     """Parse a report of any format into the canonical report dict (see the module doc).
     ``name``: a file name whose extension hints the format when there is no URL;
-    ``ocr=False`` leaves image pages unread (noted in parse_reason) instead of running OCR."""
-    where = url or name
+    ``ocr=False`` leaves image pages unread (noted in parse_reason) instead of running OCR;
+    ``keep_text=True`` adds "text", the file's text in reading order (for near-duplicate
+    matching; a page's own text is its HTML), None for HTML and text input."""
+    texts: list[str] = []
+    out = _parse_bytes(body, url, content_type, url or name, ocr, texts)
+    if keep_text:
+        out["text"] = texts[0] if texts else None
+    return out
+
+
+def _parse_bytes(body, url, content_type, where, ocr, texts: list[str]) -> dict:
     if isinstance(body, str):
         return _finish(parse(body, url=url), "html" if _looks_html(body) else "text", "text")
     if not isinstance(body, (bytes, bytearray, memoryview)):
@@ -75,6 +84,7 @@ def parse_bytes(body: bytes | str, url: str | None = None, content_type: str | N
         return _failed("out of memory reading the file", kind)
     except Exception as e:  # a reader's bug or a library's surprise must not stop a crawl
         return _failed(f"reader error: {type(e).__name__}: {str(e)[:200]}", kind)
+    texts.append("\n".join(row.text for row in doc.rows if row.text))
     return from_document(doc, kind, url)
 
 

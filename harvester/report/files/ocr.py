@@ -24,6 +24,7 @@ from .pdf import Item, PageItems, assemble
 from .safety import (MAX_OCR_PAGES, MAX_PIXELS, OCR_DPI, OCR_TIMEOUT, RENDER_TIMEOUT, FileRejected,
                      check_pixels, run_limited)
 
+WORK_PIXELS = 40_000_000  # pages are analysed at most this large (A3 at 300 dpi is 17 million)
 LANG = "chi_sim"
 PSM = "6"  # one block of text: finds the lone digits of a table that sparse mode (11) misses
 _CONFUSED = str.maketrans({"O": "0", "o": "0", "〇": "0", "D": "0", "Q": "0", "l": "1", "I": "1", "|": "1",
@@ -108,7 +109,12 @@ def ocr_pdf_pages(body: bytes, pages: list[int]) -> list[PageItems]:
 def ocr_page(img, dpi: int) -> PageItems:
     """Tables and text lines of one grey page image, in pixel coordinates."""
     import numpy as np
+    from PIL import Image
 
+    if img.size[0] * img.size[1] > WORK_PIXELS:  # a huge scan: read at about 300 dpi, not more
+        scale = (WORK_PIXELS / (img.size[0] * img.size[1])) ** 0.5
+        img = img.resize((max(1, int(img.size[0] * scale)), max(1, int(img.size[1] * scale))), Image.LANCZOS)
+        dpi = max(72, int(dpi * scale))
     img = deskew(img)
     a = np.asarray(img)
     dark = a < _threshold(a)

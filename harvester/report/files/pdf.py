@@ -65,6 +65,8 @@ def read_pdf(body: bytes, *, ocr: bool = True) -> Document:
     except (PSException, ValueError, KeyError, TypeError, AttributeError, AssertionError, IndexError) as e:
         raise FileRejected(f"corrupt PDF: {type(e).__name__}: {str(e)[:200]}") from None
     if scanned:
+        if not ocr and len(scanned) == pages:
+            raise FileRejected(f"image-only PDF ({pages} pages): OCR not run")
         if not ocr:
             doc.notes.append(f"{len(scanned)} page(s) are images: OCR not run")
         elif len(scanned) > MAX_OCR_PAGES:

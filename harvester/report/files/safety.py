@@ -19,7 +19,7 @@ from io import BytesIO
 MAX_BYTES = 64 * 1024 * 1024          # a whole file: scanned reports run to tens of MB
 MAX_PAGES = 200                       # pages of a PDF (real reports have 5 to 40)
 MAX_OCR_PAGES = 40                    # pages sent to OCR (each costs seconds)
-MAX_PIXELS = 12_000 * 12_000          # one image or rendered page (A3 at 600 dpi is 7,000 x 9,900)
+MAX_PIXELS = 10_000 * 10_000          # one image or rendered page (A3 at 600 dpi is 7,000 x 9,900)
 MAX_SIDE = 20_000                     # pixels on one side of an image
 OCR_DPI = 300
 
