@@ -46,9 +46,10 @@ def blocks(report: dict, style: "R.Style" = R.Style()) -> list:
     return out
 
 
-def docx_bytes(report: dict, style: "R.Style" = R.Style(), nest_tables: bool = False) -> bytes:
+def docx_bytes(report: dict, style: "R.Style" = R.Style(), nest_tables: bool = False, borders: bool = True) -> bytes:
     """A Word document: paragraphs and bordered tables with merged cells (python-docx).
-    ``nest_tables`` puts each table inside a one-cell layout table, as some templates do."""
+    ``nest_tables`` puts each table inside a one-cell layout table, as some templates do;
+    ``borders=False`` draws the tables without ruling lines."""
     import docx
     from docx.shared import Pt
 
@@ -63,7 +64,8 @@ def docx_bytes(report: dict, style: "R.Style" = R.Style(), nest_tables: bool = F
             outer = document.add_table(rows=1, cols=1)
             holder = outer.cell(0, 0)
         table = holder.add_table(rows=item.rows, cols=item.width)
-        table.style = "Table Grid"
+        if borders:
+            table.style = "Table Grid"
         for c in item.cells:
             cell = table.cell(c.row, c.col)
             if c.rs > 1 or c.cs > 1:

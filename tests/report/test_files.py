@@ -167,6 +167,20 @@ def test_2019_template_with_blank_cells_reads_blanks_as_null_in_every_format():
         assert got["applications"]["new_received"]["natural_person"] is None  # blank, never 0
 
 
+@needs_golden
+@needs_office
+def test_a_pdf_table_without_ruling_lines_is_read_in_text_order_and_flagged_when_it_fails():
+    """Without lines there is no grid: short rows (tables 2 and 4) read right; table 3's labels
+    wrap over lines and shift values, which its checks catch, so the report needs review."""
+    name = SEEDS[1]
+    docx = F.docx_bytes(TRUTH[name], borders=False)
+    got = parse_bytes(F.soffice_convert({"r.docx": docx}, "pdf")["r.docx"])
+    assert got["active_disclosure"] == TRUTH[name]["active_disclosure"]
+    assert got["reviews_litigation"] == TRUTH[name]["reviews_litigation"]
+    assert got["check_failures"] and got["needs_review"] is True
+    assert "without ruling lines" in got["parse_reason"]
+
+
 # --- scans ------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def scanned(rendered):

@@ -14,8 +14,9 @@ result dict are the page parser's. The result has the page parser's keys plus:
 - ``read_by``: text (read from the file's own text), converted (LibreOffice first), ocr;
 - ``ocr_cells``: {path: confidence 0-100} for every table cell read by OCR, blank ones
   included, paths as in ``raw`` and ``units`` (``applications/granted/total``); {} otherwise;
-- ``needs_review``: true when OCR values fail a 勾稽 check or fall below OCR_TRUST: such a
-  report is never silently trusted (the reason says which).
+- ``needs_review``: true when OCR values fail a 勾稽 check or fall below OCR_TRUST, or when
+  a PDF table drawn without ruling lines (read in text order) fails a check: such a report
+  is never silently trusted (the reason says which).
 
 A file that cannot be read is a result with parse_status "failed" and the reason; this
 function never raises.
@@ -131,6 +132,13 @@ def from_document(doc: Document, kind: str, url: str | None = None) -> dict:
     out = _finish(out, kind, doc.read_by)
     if paths is not None:
         _review_ocr(out, paths)
+    elif doc.layout_tables and out["check_failures"]:
+        # a table drawn without ruling lines is read in text order: a wrapped label can shift
+        # values, and failed checks are the sign of it
+        out["needs_review"] = True
+        out["parse_reason"] = "; ".join(([out["parse_reason"]] if out["parse_reason"] else []) + [
+            f"needs review: a table without ruling lines, read in text order, fails "
+            f"{len(out['check_failures'])} check(s)"])
     return out
 
 

@@ -47,6 +47,7 @@ class Document:
     notes: list[str] = field(default_factory=list)  # facts for parse_reason (pages skipped, ...)
     read_by: str = "text"                      # text, converted, ocr
     tables: int = 0
+    layout_tables: bool = False                # rows of a table without ruling lines, read in text order
 
     def add_line(self, text: str) -> None:
         for part in text.splitlines():

@@ -18,6 +18,7 @@ from .layout import Document, Placed
 from .safety import MAX_OCR_PAGES, MAX_PAGES, FileRejected
 
 _LINE_GAP = 0.6          # chars whose tops differ less than this share of their size: one line
+_CELL_GAP = 1.5          # a gap wider than this many character heights separates cells
 _SCANNED_CHARS = 20      # a page with fewer characters than this and an image is a scan
 
 
@@ -38,6 +39,7 @@ class PageItems:
     items: list[Item]
     width: float
     height: float
+    layout_tables: bool = False  # rows of a table without ruling lines (three or more runs a line)
 
 
 def read_pdf(body: bytes, *, ocr: bool = True) -> Document:
@@ -189,14 +191,19 @@ def page_items(page) -> PageItems:
         return not any(b[0] <= cx <= b[2] and b[1] <= cy <= b[3] for b in boxes)
 
     free = [ch for ch in page.chars if outside(ch)]
-    for text, top in text_lines(free):
+    lines = text_lines(free)
+    tops = [top for _, top in lines]
+    gapped = sum(1 for t in set(tops) if tops.count(t) >= 3)
+    for text, top in lines:
         items.append(Item(top=top, text=text))
     items.sort(key=lambda it: it.top)
-    return PageItems(items, float(page.width), float(page.height))
+    return PageItems(items, float(page.width), float(page.height), layout_tables=gapped >= 3)
 
 
 def text_lines(chars: list[dict]) -> list[tuple[str, float]]:
-    """Lines of free text with their tops (a line of the page, not of a cell)."""
+    """Lines of free text with their tops (a line of the page, not of a cell). A line with
+    wide gaps is a row of a table drawn without ruling lines: each run of text is its own
+    line, as in a text dump with one cell per line, so labels and values are read in order."""
     if not chars:
         return []
     chars = sorted(chars, key=lambda c: (c["top"], c["x0"]))
@@ -207,7 +214,17 @@ def text_lines(chars: list[dict]) -> list[tuple[str, float]]:
             groups[-1].append(ch)
         else:
             groups.append([ch])
-    return [(join_lines(g), g[0]["top"]) for g in groups]
+    out = []
+    for g in groups:
+        g.sort(key=lambda c: c["x0"])
+        part = [g[0]]
+        for a, b in zip(g, g[1:]):
+            if b["x0"] - a["x1"] > _CELL_GAP * max(a["bottom"] - a["top"], 1.0):
+                out.append((join_lines(part), part[0]["top"]))
+                part = []
+            part.append(b)
+        out.append((join_lines(part), part[0]["top"]))
+    return out
 
 
 def assemble(doc: Document, pages: list[PageItems]) -> None:
@@ -216,6 +233,7 @@ def assemble(doc: Document, pages: list[PageItems]) -> None:
     header: list[str] = []        # the texts of the first rows of that table
     for page in pages:
         tol = 0.006 * page.width
+        doc.layout_tables = doc.layout_tables or page.layout_tables
         body = [it for it in page.items if not _furniture(it, page)]
         for n, it in enumerate(body):
             if it.text is not None:
