@@ -9,7 +9,8 @@ Tesseract reads the page once (TSV: every word with its box and confidence); eac
 the cell under its centre. A cell's confidence is its lowest word's; a cell with ink and no
 word has confidence 0, an empty one is blank with confidence 99. Values whose digits OCR
 confused with letters (O for 0, l for 1) are corrected with their confidence capped, so they
-are flagged, never silently trusted.
+are flagged, never silently trusted; value cells read doubtfully get a second, digits-only
+look (their crops stacked in one image, one Tesseract call per table).
 """
 
 from __future__ import annotations
@@ -186,7 +187,6 @@ def _reread_values(img, cells: list[Placed], bboxes: list[tuple], dpi: int) -> N
     reading that agrees, or that fills a cell the first pass left empty, raises the cell's
     confidence; one that disagrees caps it (both readings cannot be right)."""
     import numpy as np
-    from PIL import Image
 
     from ..cells import NUMBER, classify
 
