@@ -451,3 +451,11 @@ def test_a_scan_left_unread_says_so(scanned):
     _, body = scanned
     got = parse_bytes(body, ocr=False)
     assert (got["parse_status"], got["parse_reason"]) == ("failed", "image-only PDF (3 pages): OCR not run")
+
+
+def test_a_text_layer_without_unicode_is_read_like_a_scan():
+    from harvester.report.files.pdf import _unmapped
+
+    chars = [{"text": "(cid:%d)" % i} for i in range(30)] + [{"text": "0"}] * 10
+    assert _unmapped(chars) is True
+    assert _unmapped([{"text": "政"}] * 40 + [{"text": "(cid:7)"}]) is False

@@ -56,7 +56,7 @@ def read_pdf(body: bytes, *, ocr: bool = True) -> Document:
             title = (pdf.metadata or {}).get("Title")
             doc.title = title.strip() if isinstance(title, str) and title.strip() else None
             for i, page in enumerate(pdf.pages[:pages]):
-                if len(page.chars) < _SCANNED_CHARS and page.images:
+                if (len(page.chars) < _SCANNED_CHARS and page.images) or _unmapped(page.chars):
                     scanned.append(i)
                     per_page.append(None)
                     continue
@@ -81,6 +81,14 @@ def read_pdf(body: bytes, *, ocr: bool = True) -> Document:
             doc.read_by = "ocr"
     assemble(doc, [p for p in per_page if p is not None])
     return doc
+
+
+def _unmapped(chars: list[dict]) -> bool:
+    """A text layer that cannot be read: fonts without a Unicode map print as (cid:123);
+    such a page is read like a scan."""
+    if len(chars) < _SCANNED_CHARS:
+        return False
+    return sum(1 for c in chars if c["text"].startswith("(cid:")) > 0.3 * len(chars)
 
 
 def _open_check(body: bytes) -> int:
