@@ -5,7 +5,9 @@ tests/report/render.py in every named style, for both templates. Prints pages pa
 second and how much slower parse() is than lxml merely parsing the same pages
 (lxml.html.fromstring), the floor any HTML parser pays.
 
-    .venv/bin/python bench/bench_parse.py [--seconds 3]
+    .venv/bin/python bench/bench_parse.py [--seconds 3] [--no-files]
+
+Then files parsed per second per format (bench_files: DOCX, XLSX, PDF, DOC, XLS, a scan).
 """
 
 from __future__ import annotations
@@ -77,6 +79,7 @@ def rate(func, items, seconds: float) -> float:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seconds", type=float, default=3.0, help="time spent on each measurement")
+    ap.add_argument("--no-files", action="store_true", help="skip the reports-as-files section")
     args = ap.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})  # one core
@@ -92,6 +95,88 @@ def main() -> None:
     print(f"parse():              {ours:8.1f} reports/s  ({1000 / ours:.2f} ms each, one core)")
     print(f"lxml.html.fromstring: {floor:8.1f} pages/s    ({1000 / floor:.2f} ms each)")
     print(f"ratio: parse() takes {floor / ours:.1f}x the time of lxml parsing alone")
+    if not args.no_files:
+        bench_files(args.seconds)
+
+
+# --- reports published as files ---------------------------------------------------------------
+def bench_files(seconds: float, n_reports: int = 3) -> None:
+    """Files parsed per second by format (parse_bytes), on reports rendered from random values
+    as DOCX and XLSX, and through LibreOffice as PDF, DOC and XLS; a scan for OCR. Also the
+    cost of a LibreOffice start with a fresh profile against a copied one."""
+    import shutil
+    import tempfile
+
+    from harvester.report import parse_bytes
+    from harvester.report.files import convert as lo
+
+    sys.path.insert(0, str(ROOT / "tests" / "report"))
+    import render_files as F  # noqa: E402  (tests/report: renders reports as files)
+
+    render = _renderer()
+    rng = random.Random(7)
+    reports = [_report(render, "2021", rng) for _ in range(n_reports)]
+    files: dict[str, list[bytes]] = {"docx": [F.docx_bytes(r) for r in reports],
+                                     "xlsx": [F.xlsx_bytes(r) for r in reports]}
+    office = F.have("soffice")
+    if office:
+        docx = {f"{i}.docx": b for i, b in enumerate(files["docx"])}
+        xlsx = {f"{i}.xlsx": b for i, b in enumerate(files["xlsx"])}
+        files["pdf"] = list(F.soffice_convert(docx, "pdf").values())
+        files["doc"] = list(F.soffice_convert(docx, "doc").values())
+        files["xls"] = list(F.soffice_convert(xlsx, "xls").values())
+        if F.have("pdftoppm", "tesseract"):
+            files["pdf (scan, OCR)"] = [F.scan_pdf(files["pdf"][0])]
+    print(f"files: {n_reports} reports of random values per format"
+          + ("" if office else "; LibreOffice not installed: PDF, DOC, XLS and OCR skipped"))
+    for fmt, bodies in files.items():
+        statuses = set()
+
+        def one(body):
+            statuses.add(parse_bytes(body)["parse_status"])
+        per_second, pages = _file_rate(one, bodies, seconds), _pages(bodies[0], fmt)
+        print(f"  {fmt:15s} {per_second:8.2f} files/s  ({1000 / per_second:8.1f} ms each"
+              f"{f', {pages} pages' if pages else ''}; status {', '.join(sorted(statuses))})")
+    if office:
+        lo._template_profile()
+        doc = files["doc"][0]
+        start = time.perf_counter()
+        lo.convert(doc, "doc")
+        warm = time.perf_counter() - start
+        with tempfile.TemporaryDirectory() as tmp:
+            saved, lo._profile = lo._profile, Path(tmp) / "missing"  # force a fresh profile
+            start = time.perf_counter()
+            lo.convert(doc, "doc")
+            cold = time.perf_counter() - start
+            shutil.rmtree(lo._profile, ignore_errors=True)
+            lo._profile = saved
+        print(f"  LibreOffice per conversion: {warm:.2f} s with the copied profile, "
+              f"{cold:.2f} s when the profile is made first")
+
+
+def _pages(body: bytes, fmt: str) -> int | None:
+    if not fmt.startswith("pdf"):
+        return None
+    import pypdfium2 as pdfium
+    pdf = pdfium.PdfDocument(body)
+    try:
+        return len(pdf)
+    finally:
+        pdf.close()
+
+
+def _file_rate(func, items, seconds: float) -> float:
+    """Files per second: one warm-up call, then the list over and over until `seconds` (at
+    least once through: a conversion or OCR takes seconds)."""
+    func(items[0])
+    done, start = 0, time.perf_counter()
+    while True:
+        for item in items:
+            func(item)
+        done += len(items)
+        elapsed = time.perf_counter() - start
+        if elapsed >= seconds:
+            return done / elapsed
 
 
 if __name__ == "__main__":

@@ -72,22 +72,27 @@ def crawl(province, sites, years, db, sandbox, proxy, registry_path, full, overr
 @main.command()
 @click.argument("source")
 @click.option("--json", "as_json", is_flag=True, help="Print the whole parse as one JSON object.")
-def parse(source, as_json):
-    """Parse one report page (a file or an http(s) URL) into the canonical tables."""
-    from harvester.report import ParseError
-    from harvester.report import parse as parse_page
+@click.option("--no-ocr", is_flag=True, help="Leave scanned pages and images unread instead of running OCR.")
+def parse(source, as_json, no_ocr):
+    """Parse one report (a file or an http(s) URL: HTML, text, PDF, Word, WPS, Excel or a scan)
+    into the canonical tables."""
+    from harvester.report import parse_bytes
 
     body, content_type = read_source(source)
-    try:
-        result = parse_page(body, url=source if "://" in source else None, content_type=content_type)
-    except ParseError as e:
-        raise UserError(f"{source}: {e}") from None
+    url = source if "://" in source else None
+    result = parse_bytes(body, url=url, content_type=content_type, name=None if url else source, ocr=not no_ocr)
+    if result.get("parse_status") == "failed" and result.get("source_format") in (None, "binary"):
+        raise UserError(f"{source}: {result.get('parse_reason')}")
     if as_json:
         click.echo(json.dumps(result, ensure_ascii=False, indent=1))
         return
     click.echo(f"{result.get('title')} | {result.get('agency')} | {result.get('province')} | year {result.get('year')}")
     click.echo(f"report: {result.get('is_report')}  format: {result.get('format')}  "
                f"status: {result.get('parse_status')}  balanced: {result.get('balanced')}")
+    click.echo(f"read from: {result.get('source_format')} ({result.get('read_by')})"
+               + ("  NEEDS REVIEW" if result.get("needs_review") else ""))
+    if result.get("parse_reason"):
+        click.echo(f"  {result['parse_reason']}")
     for failure in result.get("check_failures") or []:
         click.echo(f"  check {failure['check']} failed on {failure['column']}: "
                    f"{failure['expected']} != {failure['actual']}")

@@ -67,6 +67,16 @@ def _parse_text(text: str, url: str | None) -> dict:
         cms_title = M.page_title(page.meta, page.title)
     else:
         rows, page_meta, attachments, cms_title = read_text(text), {}, [], None
+    return parse_rows(rows, url=url, page_meta=page_meta, attachments=attachments, cms_title=cms_title)
+
+
+def parse_rows(rows: list[Row], *, url: str | None = None, page_meta: dict | None = None,
+               attachments: list[str] | None = None, cms_title: str | None = None,
+               cell_paths: dict | None = None) -> dict:
+    """The shared back half of every reader (HTML, text, PDF, Office, OCR): rows in, report out.
+    ``cell_paths``, when given, receives the Cell each stored value was read from, by path
+    (the OCR reader uses it to attach confidences)."""
+    page_meta, attachments = page_meta or {}, attachments or []
     heads = headings(rows)
     start, end, mirrored = choose_copy(rows, heads)
     copy_heads = [(i, k) for i, k in heads if start <= i < end]
@@ -104,7 +114,7 @@ def _parse_text(text: str, url: str | None) -> dict:
     template = _template(reads, found, year)
     out = _result(**facts, is_report=True, mirrored_copy_in_page=mirrored,
                   format=template.name if template else ("legacy" if year and year <= 2018 else None))
-    notes = _fill_tables(out, reads, found, template)
+    notes = _fill_tables(out, reads, found, template, cell_paths)
     checks = evaluate(out["applications"], out["reviews_litigation"], template)
     out["checks"] = checks
     out["check_failures"] = failures(checks)
@@ -147,7 +157,8 @@ def _template(reads: dict[str, Read], found: dict[str, bool], year: int | None) 
     return TEMPLATES["2019" if year and year <= 2020 else "2021"]
 
 
-def _fill_tables(out: dict, reads: dict[str, Read], found: dict[str, bool], template: Template | None) -> list[str]:
+def _fill_tables(out: dict, reads: dict[str, Read], found: dict[str, bool], template: Template | None,
+                 cell_paths: dict | None = None) -> list[str]:
     """Write the three tables in the template's shape, with units and raw texts; return notes
     on values the template has no place for."""
     notes = []
@@ -156,6 +167,8 @@ def _fill_tables(out: dict, reads: dict[str, Read], found: dict[str, bool], temp
     def put(path, cell, header_unit=None):
         if cell is None:
             return None
+        if cell_paths is not None:
+            cell_paths[path] = cell
         if cell.unit:
             units[path] = cell.unit
         elif header_unit and cell.kind != BLANK and cell.value is not None:
