@@ -41,6 +41,9 @@ class ReportPage:
     parsed: dict | None = None
     kind: str | None = None  # "report" | "not_report"
     report_id: str | None = None
+    agency_id: str | None = None  # harvester.agencies: a division code, or code-key of a body
+    agency_kind: str | None = None  # government / department / town / zone / other
+    agency_parent: str | None = None  # the government's code a body was found under
     canonical_url: str | None = None
     content_hash: str | None = None
     text: str | None = None  # the report's text without page chrome

@@ -71,10 +71,11 @@ PLAYWRIGHT_LAUNCH_OPTIONS = {
 PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 30_000
 PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 4
 
-# One stage per module, in the order a page flows: parse, classify, dedupe, store.
+# One stage per module, in the order a page flows: parse, classify, identify, dedupe, store.
 ITEM_PIPELINES = {
     "pipelines.parse.ParsePipeline": 100,
     "pipelines.classify.ClassifyPipeline": 200,
+    "pipelines.identify.IdentifyPipeline": 250,
     "pipelines.dedupe.DedupePipeline": 300,
     "pipelines.store.StorePipeline": 400,
 }

@@ -35,9 +35,16 @@ SCHEMA = {
         },
         {"pk": "id"},
     ),
+    # Who reports: every government of the registry (id = its division code) and every body
+    # found reporting on a government's portal (id = that code + a key of its name).
+    "agencies": (
+        {"id": str, "name": str, "kind": str, "level": str, "parent_code": str, "province": str,
+         "first_seen": str, "last_seen": str},
+        {"pk": "id"},
+    ),
     "reports": (
         {
-            "id": str, "site_id": str, "agency": str, "province": str, "level": str, "year": int,
+            "id": str, "site_id": str, "agency_id": str, "agency": str, "province": str, "level": str, "year": int,
             "title": str, "url": str, "published": str, "format": str, "parse_status": str,
             "parse_reason": str, "check_status": str, "balanced": int, "mirrored_copy_in_page": int,
             "overview": str, "problems": str, "other_matters": str, "text": str,
@@ -112,6 +119,7 @@ INDEXES = [
     ("report_sources", ["site_id"]),
     ("report_sources", ["report_id"]),
     ("reports", ["site_id"]),
+    ("reports", ["agency_id", "year"]),
     ("fetch_errors", ["run_id"]),
     ("non_reports", ["site_id"]),
 ]
@@ -183,7 +191,21 @@ class Store:
 
     # --- sites and runs -----------------------------------------------------------------------
     def upsert_sites(self, sites):
+        """The registry rows a run crawls, and their governments as agencies."""
         self.db["sites"].upsert_all([s.as_row() for s in sites], pk="id", alter=True)
+        self.db["agencies"].upsert_all(
+            [{"id": s.code, "name": s.agency, "kind": "government", "level": s.level, "parent_code": s.parent,
+              "province": s.province} for s in sites if s.code], pk="id")
+
+    def save_agency(self, agency_id: str, name: str, kind: str, parent_code: str, province: str, seen: str):
+        """A body found reporting (a department, a town): first name seen kept, last_seen moved."""
+        table = self.db["agencies"]
+        if table.count_where("id = ?", [agency_id]):
+            self.db.execute("update agencies set last_seen = ?, first_seen = coalesce(first_seen, ?) where id = ?",
+                            [seen, seen, agency_id])
+        else:
+            table.insert({"id": agency_id, "name": name, "kind": kind, "level": None if kind == "government" else kind,
+                          "parent_code": parent_code, "province": province, "first_seen": seen, "last_seen": seen})
 
     def record_column(self, site_id: str, url: str, family: str | None = None):
         """A column found by discovery, and the CMS family seen there: kept on the site row (the

@@ -76,6 +76,9 @@ class StorePipeline:
             else:
                 page_hash = self.store.save_page(item.url, item.body, item.content_type, item.fetched_at)
             if item.kind == "report":
+                if item.agency_id:
+                    self.store.save_agency(item.agency_id, (item.parsed or {}).get("agency") or item.agency,
+                                           item.agency_kind, item.agency_parent, item.province, item.fetched_at)
                 outcome = self.store.save_report(*self.rows(item, page_hash))
                 self.stats.inc_value(f"harvester/reports_{outcome}")
                 self.site_reports[item.site_id] = self.site_reports.get(item.site_id, 0) + 1
@@ -96,7 +99,7 @@ class StorePipeline:
         sections = p.get("sections") or {}
         failures = p.get("check_failures")
         report = {
-            "id": item.report_id, "site_id": item.site_id,
+            "id": item.report_id, "site_id": item.site_id, "agency_id": item.agency_id,
             "agency": p.get("agency") or item.agency, "province": p.get("province") or item.province,
             "level": self.level(item.site_id), "year": p.get("year") or item.year,
             "title": p.get("title") or item.title, "url": item.url,
