@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _SPACE = re.compile(r"\s+")
 # Brackets fold to (), quotes and invisible characters go: labels compare without them.
@@ -21,47 +22,76 @@ _NUMBER = re.compile(
 _NULL = re.compile(r"[/\\\-—–―‐‑_~～·.。×*]+|无|空|暂无|无数据|N/?A|不适用|未统计", re.I)
 
 BLANK, NULL, NUMBER, LABEL = "blank", "null", "number", "label"
+# A cell this long is prose: numbers and null markers are short.
+_SHORT = 40
+# Texts up to this length are memoised: labels, numbers and markers repeat across cells and
+# pages (the same template everywhere), so each distinct text is read once per process.
+_MEMO_TEXT = 120
+_PROSE = ("label", None, None, None)
 
 
 def squash(text: str) -> str:
     """NFKC with all whitespace removed: full-width digits and punctuation become ASCII."""
-    return _SPACE.sub("", unicodedata.normalize("NFKC", text))
+    # str.split() splits on exactly the characters regex \s matches (str.isspace), faster
+    return "".join(unicodedata.normalize("NFKC", text).split())
+
+
+def _norm_label(text: str) -> str:
+    return squash(text).translate(_LABEL_TABLE)
+
+
+_norm_memo = lru_cache(maxsize=1 << 16)(_norm_label)
 
 
 def norm_label(text: str) -> str:
     """The form labels are matched in: no whitespace, ASCII punctuation, () brackets, no quotes."""
-    return squash(text).translate(_LABEL_TABLE)
+    return _norm_memo(text) if len(text) <= _MEMO_TEXT else _norm_label(text)
 
 
-def classify(text: str):
-    """(kind, value, unit) of a printed cell: blank, null marker, number (int or float) or label."""
-    if len(text) > 40:  # numbers and null markers are short; prose is a label
-        return LABEL, None, None
-    t = squash(text).replace("\u00a0", "")
+def _read(text: str):
+    """(kind, value, unit, raw) of a stripped cell text; see classify and Cell.raw."""
+    if len(text) > _SHORT:
+        return _PROSE
+    t = squash(text)
     if not t:
-        return BLANK, None, None
+        return BLANK, None, None, None
+    if t.isascii() and t.isdigit():  # the common case, as _NUMBER would read it
+        value = int(t)
+        return NUMBER, value, None, (text if "".join(text.split()) != repr(value) else None)
     if _NULL.fullmatch(t):
-        return NULL, None, None
+        return NULL, None, None, text
     m = _NUMBER.fullmatch(t)
     if m:
         digits = m["int"].replace(",", "")
         value = float(f"{digits}.{m['frac']}") if m["frac"] is not None else int(digits)
         if m["sign"] in ("-", "减", "减少"):
             value = -value
-        return NUMBER, value, m["unit"]
-    return LABEL, None, None
+        # the printed text where it says more than the value (1,200,631, full width, a unit)
+        return NUMBER, value, m["unit"], (text if "".join(text.split()) != repr(value) else None)
+    return _PROSE
+
+
+_read_memo = lru_cache(maxsize=1 << 16)(_read)
+
+
+def classify(text: str):
+    """(kind, value, unit) of a printed cell: blank, null marker, number (int or float) or label."""
+    return (_read_memo(text) if len(text) <= _MEMO_TEXT else _read(text))[:3]
 
 
 class Cell:
     """One printed cell (or one line of a text dump): text, grid column and span when known."""
 
-    __slots__ = ("text", "col", "span", "kind", "value", "unit", "_norm")
+    __slots__ = ("text", "col", "span", "kind", "value", "unit", "raw", "_norm")
 
     def __init__(self, text: str, col: int | None = None, span: int = 1):
-        self.text = text.strip()
+        text = text.strip()
+        self.text = text
         self.col = col
         self.span = span
-        self.kind, self.value, self.unit = classify(self.text)
+        # raw: the printed text where it says more than the value: a null marker, or a number
+        # printed otherwise than plainly (1,200,631, full width, with a unit); else None
+        self.kind, self.value, self.unit, self.raw = _read_memo(text) if len(text) <= _SHORT else _PROSE
         self._norm = None
 
     @property
@@ -69,16 +99,6 @@ class Cell:
         if self._norm is None:
             self._norm = norm_label(self.text)
         return self._norm
-
-    @property
-    def raw(self) -> str | None:
-        """The printed text where it says more than the value: a null marker, or a number
-        printed otherwise than plainly (1,200,631, full width, with a unit)."""
-        if self.kind == NULL:
-            return self.text
-        if self.kind == NUMBER and _SPACE.sub("", self.text) != repr(self.value):
-            return self.text
-        return None
 
     def __repr__(self) -> str:
         return f"Cell({self.text!r}, col={self.col})"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 # Numbering in front of a label: 一、 (一) 1. ①
 NUMBERING = re.compile(r"^(?:\(?[一二三四五六七八九十]{1,3}\)|[一二三四五六七八九十]{1,3}[、.,:]|\(?\d{1,2}\)|\d{1,2}[、.,:]?|[①-⑳])")
@@ -37,6 +38,11 @@ def _first(table, label):
 
 def _compile(pairs):
     return tuple((k, re.compile(p)) for k, p in pairs)
+
+
+# Label lookups are pure functions of the label text, and every page of a template prints the
+# same few hundred labels: each lookup is computed once per distinct label, then remembered.
+_memo = lru_cache(maxsize=1 << 14)
 
 
 # --- table 2: active disclosure ---------------------------------------------------------------
@@ -68,14 +74,17 @@ T2_METRICS = _compile([
 _UNIT_IN_LABEL = re.compile(r"万元|亿元|元")
 
 
+@_memo
 def t2_item(label: str) -> str | None:
     return _first(T2_ITEMS, strip_numbering(label))
 
 
+@_memo
 def t2_metric(label: str) -> str | None:
     return _first(T2_METRICS, label)
 
 
+@_memo
 def label_unit(label: str) -> str | None:
     """A money unit printed in a header label: 采购总金额(万元) → 万元."""
     m = _UNIT_IN_LABEL.search(label)
@@ -141,14 +150,17 @@ GROUP_ITEMS = {
 _OTHER_ITEM = re.compile(r"^其他(?:情形|情况)?$")
 
 
+@_memo
 def t3_column(label: str) -> str | None:
     return _first(T3_COLUMNS, label)
 
 
+@_memo
 def t3_group(label: str) -> str | None:
     return _first(T3_GROUPS, label)
 
 
+@_memo
 def t3_row(label: str, group: str | None) -> str | None:
     """Row key of a table-3 label; "3.其他" and worded-differently items need their group."""
     key = _first(T3_ROWS, label)
@@ -178,10 +190,12 @@ _T4_METRIC = _compile([("upheld", r"维持"), ("corrected", r"纠正"), ("other"
 T4_ANCHOR = re.compile(r"^行政复议$")
 
 
+@_memo
 def t4_group(label: str) -> str | None:
     return _first(_T4_GROUP, label)
 
 
+@_memo
 def t4_metric(label: str) -> str | None:
     return _first(_T4_METRIC, label)
 
