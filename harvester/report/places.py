@@ -67,9 +67,30 @@ def _build():
     return full_forms, short_forms
 
 
+def _longest_first(names) -> re.Pattern:
+    """A pattern matching the longest of `names` at the leftmost place, as the alternation of
+    the names longest first does, but written as a trie (柳州市|柳州|柳南区 → 柳(?:州(?:市)?|南区)):
+    the regex engine then tries one branch per character instead of every name."""
+    trie: dict = {}
+    for name in names:
+        node = trie
+        for ch in name:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def pattern(node) -> str:
+        branches = [re.escape(ch) + pattern(child) for ch, child in node.items() if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return "(?:" + body + ")?" if "" in node else body  # a name ends here: longer ones first
+
+    return re.compile(pattern(trie))
+
+
 FULL_FORMS, SHORT_FORMS = _build()
-_ANY = re.compile("|".join(sorted(map(re.escape, {**SHORT_FORMS, **FULL_FORMS}), key=len, reverse=True)))
-_FULL = re.compile("|".join(sorted(map(re.escape, FULL_FORMS), key=len, reverse=True)))
+_ANY = _longest_first({**SHORT_FORMS, **FULL_FORMS})
+_FULL = _longest_first(FULL_FORMS)
 
 
 def province_of(name: str | None) -> str | None:
