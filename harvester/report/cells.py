@@ -13,8 +13,13 @@ from functools import lru_cache
 
 _SPACE = re.compile(r"\s+")
 # Brackets fold to (), quotes and invisible characters go: labels compare without them.
-_LABEL_TABLE = str.maketrans({**{c: "(" for c in "〔【[｛{〖"}, **{c: ")" for c in "〕】]｝}〗"},
-                              **{c: None for c in "“”\"‘’'「」『』\u200b\u200c\u200d\u2060\ufeff\u00ad"}})
+_OPENING, _CLOSING, _DROPPED = "〔【[｛{〖", "〕】]｝}〗", "“”\"‘’'「」『』\u200b\u200c\u200d\u2060\ufeff\u00ad"
+_LABEL_TABLE = str.maketrans({**{c: "(" for c in _OPENING}, **{c: ")" for c in _CLOSING},
+                              **{c: None for c in _DROPPED}})
+# The same mapping as three substitutions: on long lines, far cheaper than str.translate,
+# which looks every character up in the table.
+_LABEL_SUBS = tuple((re.compile("[" + re.escape(chars) + "]+" if by == "" else "[" + re.escape(chars) + "]"), by)
+                    for chars, by in ((_OPENING, "("), (_CLOSING, ")"), (_DROPPED, "")))
 _NUMBER = re.compile(
     r"(?P<sign>[+-]|增加|增|减少|减)?"
     r"(?P<int>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<frac>\d+))?"
@@ -30,14 +35,25 @@ _MEMO_TEXT = 120
 _PROSE = ("label", None, None, None)
 
 
+def nfkc(text: str) -> str:
+    """unicodedata.normalize("NFKC", text), computed as NFC of NFKD (the same by definition):
+    CPython's own NFKC composes slowly, 20 µs for a 250-character line of Chinese prose."""
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFKD", text))
+
+
 def squash(text: str) -> str:
     """NFKC with all whitespace removed: full-width digits and punctuation become ASCII."""
     # str.split() splits on exactly the characters regex \s matches (str.isspace), faster
-    return "".join(unicodedata.normalize("NFKC", text).split())
+    return "".join(nfkc(text).split())
 
 
 def _norm_label(text: str) -> str:
-    return squash(text).translate(_LABEL_TABLE)
+    if len(text) <= _MEMO_TEXT:
+        return squash(text).translate(_LABEL_TABLE)
+    text = squash(text)
+    for pattern, by in _LABEL_SUBS:
+        text = pattern.sub(by, text)
+    return text
 
 
 _norm_memo = lru_cache(maxsize=1 << 16)(_norm_label)

@@ -127,4 +127,31 @@ def _cell_text(td) -> str:
     if not len(td):  # text only: collapsed and stripped, as Cell strips it
         text = td.text
         return " ".join(text.split()).replace(IMAGE_MARK, "") if text else ""
-    return "".join(_pieces(td, [])).replace(IMAGE_MARK, "")
+    out = ["\n"]
+    _inside(td, out)
+    return "".join(out).replace(IMAGE_MARK, "")
+
+
+def _inside(el, out: list[str]) -> None:
+    """What _pieces gives for the inside of `el` (its text and descendants, not its own block
+    breaks or tail), by plain recursion: cheaper than a walker for the few nodes of a cell.
+    libxml2 nests HTML at most 256 deep, well within Python's recursion limit."""
+    text = el.text
+    if text:
+        out.append(_WS.sub(" ", text))
+    for child in el:
+        tag = child.tag
+        if tag in _BLOCK_SET:
+            out.append("\n")
+            _inside(child, out)
+            out.append("\n")
+        else:
+            if isinstance(tag, str):
+                _inside(child, out)
+            if tag == "br":
+                out.append("\n")
+            elif tag == "img":
+                out.append(_IMAGE_LINE)
+        tail = child.tail
+        if tail:
+            out.append(_WS.sub(" ", tail))

@@ -7,11 +7,10 @@ agency, year, date (meta, places) → checks.
 
 from __future__ import annotations
 
-import unicodedata
 from urllib.parse import urljoin
 
 from . import meta as M
-from .cells import BLANK, Row
+from .cells import BLANK, Row, nfkc
 from .checks import evaluate, failures
 from .decode import check_not_binary, decode_html
 from .errors import ParseError
@@ -55,7 +54,8 @@ def _result(**values) -> dict:
 
 
 def _joined(rows: list[Row]) -> str:
-    return "\n".join(":".join(c.text for c in r.cells if c.text) for r in rows)
+    return "\n".join([r.cells[0].text if len(r.cells) == 1 else ":".join([c.text for c in r.cells if c.text])
+                      for r in rows])
 
 
 def _parse_text(text: str, url: str | None) -> dict:
@@ -72,7 +72,7 @@ def _parse_text(text: str, url: str | None) -> dict:
     copy_heads = [(i, k) for i, k in heads if start <= i < end]
     first = copy_heads[0][0] if copy_heads else min(end, start + 40)
     head_rows = rows[:first]
-    body_text = unicodedata.normalize("NFKC", _joined(rows[:end]))
+    body_text = nfkc(_joined(rows[:end]))
     head_text = _joined(head_rows)
 
     title = M.find_title([r.cells[0].text for r in head_rows if r.loose and r.cells][::-1], cms_title,
