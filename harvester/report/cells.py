@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
 
 _SPACE = re.compile(r"\s+")
 # Brackets fold to (), quotes and invisible characters go: labels compare without them.
@@ -56,12 +55,20 @@ def _norm_label(text: str) -> str:
     return text
 
 
-_norm_memo = lru_cache(maxsize=1 << 16)(_norm_label)
+_NORMS: dict[str, str] = {}
+_MEMO_SIZE = 1 << 16  # distinct texts remembered; the memo starts afresh when full
 
 
 def norm_label(text: str) -> str:
     """The form labels are matched in: no whitespace, ASCII punctuation, () brackets, no quotes."""
-    return _norm_memo(text) if len(text) <= _MEMO_TEXT else _norm_label(text)
+    norm = _NORMS.get(text)
+    if norm is None:
+        norm = _norm_label(text)
+        if len(text) <= _MEMO_TEXT:
+            if len(_NORMS) >= _MEMO_SIZE:
+                _NORMS.clear()
+            _NORMS[text] = norm
+    return norm
 
 
 def _read(text: str):
@@ -87,12 +94,24 @@ def _read(text: str):
     return _PROSE
 
 
-_read_memo = lru_cache(maxsize=1 << 16)(_read)
+_READINGS: dict[str, tuple] = {}
+
+
+def _reading(text: str) -> tuple:
+    """_read(text), remembered for short texts."""
+    found = _READINGS.get(text)
+    if found is None:
+        found = _read(text)
+        if len(text) <= _MEMO_TEXT:
+            if len(_READINGS) >= _MEMO_SIZE:
+                _READINGS.clear()
+            _READINGS[text] = found
+    return found
 
 
 def classify(text: str):
     """(kind, value, unit) of a printed cell: blank, null marker, number (int or float) or label."""
-    return (_read_memo(text) if len(text) <= _MEMO_TEXT else _read(text))[:3]
+    return _reading(text)[:3]
 
 
 class Cell:
@@ -107,7 +126,10 @@ class Cell:
         self.span = span
         # raw: the printed text where it says more than the value: a null marker, or a number
         # printed otherwise than plainly (1,200,631, full width, with a unit); else None
-        self.kind, self.value, self.unit, self.raw = _read_memo(text) if len(text) <= _SHORT else _PROSE
+        if len(text) > _SHORT:
+            self.kind, self.value, self.unit, self.raw = _PROSE
+        else:
+            self.kind, self.value, self.unit, self.raw = _READINGS.get(text) or _reading(text)
         self._norm = None
 
     @property
@@ -141,5 +163,17 @@ class Row:
         return f"Row({[c.text for c in self.cells]!r}, table={self.table})"
 
 
-def line(text: str) -> Row:
-    return Row([Cell(text)], loose=True)
+class Line(Row):
+    """A line of text: a loose row of one cell (the commonest row: built without keywords)."""
+
+    __slots__ = ()
+
+    def __init__(self, text: str):
+        self.cells = [Cell(text)]
+        self.table = None
+        self.width = None
+        self.loose = True
+        self.image = False
+
+
+line = Line

@@ -76,7 +76,7 @@ def table_rows(table, table_id: int, text=_cell_text) -> list[Row]:
                 c += 1
         if c > width:
             width = c
-        out.append(Row(cells, table=table_id))
+        out.append(Row(cells, table_id))
     for row in out:
         row.width = width
     return out

@@ -79,7 +79,7 @@ def read_html(text: str) -> Page:
         if not s:
             continue
         if s == IMAGE_MARK:
-            rows.append(Row([], loose=True, image=True))
+            rows.append(Row([], None, None, True, True))
         elif s.startswith(_MARK) and s.endswith(_MARK):
             rows.extend(tables[int(s.strip(_MARK)[1:])])
         else:

@@ -71,4 +71,4 @@ def _pipe_rows(block: list[str], table: int) -> list[Row]:
     else:             # flattening 3: a line is a row
         rows = [_cells(s) for s in block]
     width = max((len(r) for r in rows), default=0)
-    return [Row(cells, table=table, width=width) for cells in rows if cells]
+    return [Row(cells, table, width) for cells in rows if cells]
