@@ -67,7 +67,7 @@ def read_html(text: str) -> Page:
         """The stand-in line of a leaf data table (its rows kept in `tables`), else None."""
         if table is doc or not is_leaf(table):
             return None
-        grid = table_rows(table, len(tables), _cell_text)
+        grid = table_rows(table, len(tables), _cell_reader(table))
         if not is_data_table(table, grid):
             return None
         tables.append(grid)
@@ -130,6 +130,31 @@ def _cell_text(td) -> str:
     out = ["\n"]
     _inside(td, out)
     return "".join(out).replace(IMAGE_MARK, "")
+
+
+# Cells whose markup holds at most one printed text (Word's <p><span>0<o:p>): line breaks and
+# image markers can only stand at the ends of that text, where Cell strips them, so the text
+# alone gives the cell; libxml2 lists such cells of a table and serialises their text at once.
+_ONE_TEXT_CELLS = etree.XPath(".//tr/*[not(descendant::text()[normalize-space()][2])]")
+
+
+def _cell_reader(table):
+    """_cell_text for the cells of one table, the cells around one text read without a walk."""
+    one_text = None
+
+    def text(td) -> str:
+        nonlocal one_text
+        if not len(td):
+            text = td.text
+            return " ".join(text.split()).replace(IMAGE_MARK, "") if text else ""
+        if one_text is None:
+            one_text = set(_ONE_TEXT_CELLS(table))
+        if td in one_text:
+            return " ".join(etree.tostring(td, method="text", encoding=str, with_tail=False).split()
+                            ).replace(IMAGE_MARK, "")
+        return _cell_text(td)
+
+    return text
 
 
 def _inside(el, out: list[str]) -> None:
