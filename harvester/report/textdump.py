@@ -33,13 +33,14 @@ def _cells(s: str) -> list[Cell]:
 def read_text(text: str) -> list[Row]:
     lines = [s.strip(" \t\u00a0\u3000\ufeff") for s in text.splitlines()]
     rows: list[Row] = []
+    append = rows.append
     table = 0
     i, n = 0, len(lines)
     while i < n:
         s = lines[i]
-        if not _is_pipe(s):
+        if not s.endswith("|"):  # (_is_pipe, inline: most lines are text)
             if s:
-                rows.append(line(s))
+                append(line(s))
             i += 1
             continue
         block = []
