@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from . import memo
+
 _SPACE = re.compile(r"\s+")
 # Brackets fold to (), quotes and invisible characters go: labels compare without them.
 _OPENING, _CLOSING, _DROPPED = "〔【[｛{〖", "〕】]｝}〗", "“”\"‘’'「」『』\u200b\u200c\u200d\u2060\ufeff\u00ad"
@@ -28,9 +30,9 @@ _NULL = re.compile(r"[/\\\-—–―‐‑_~～·.。×*]+|无|空|暂无|无数
 BLANK, NULL, NUMBER, LABEL = "blank", "null", "number", "label"
 # A cell this long is prose: numbers and null markers are short.
 _SHORT = 40
-# Texts up to this length are memoised: labels, numbers and markers repeat across cells and
-# pages (the same template everywhere), so each distinct text is read once per process.
-_MEMO_TEXT = 120
+# Texts up to this length are memoised (memo.py): labels, numbers and markers repeat across
+# cells and pages (the same template everywhere); longer lines are prose, seldom seen twice.
+_MEMO_TEXT = 40
 _PROSE = ("label", None, None, None)
 
 
@@ -55,8 +57,7 @@ def _norm_label(text: str) -> str:
     return text
 
 
-_NORMS: dict[str, str] = {}
-_MEMO_SIZE = 1 << 16  # distinct texts remembered; the memo starts afresh when full
+_NORMS: dict[str, str] = memo.table()
 
 
 def norm_label(text: str) -> str:
@@ -65,7 +66,7 @@ def norm_label(text: str) -> str:
     if norm is None:
         norm = _norm_label(text)
         if len(text) <= _MEMO_TEXT:
-            if len(_NORMS) >= _MEMO_SIZE:
+            if len(_NORMS) >= memo.SIZE:
                 _NORMS.clear()
             _NORMS[text] = norm
     return norm
@@ -94,7 +95,7 @@ def _read(text: str):
     return _PROSE
 
 
-_READINGS: dict[str, tuple] = {}
+_READINGS: dict[str, tuple] = memo.table()
 
 
 def _reading(text: str) -> tuple:
@@ -103,7 +104,7 @@ def _reading(text: str) -> tuple:
     if found is None:
         found = _read(text)
         if len(text) <= _MEMO_TEXT:
-            if len(_READINGS) >= _MEMO_SIZE:
+            if len(_READINGS) >= memo.SIZE:
                 _READINGS.clear()
             _READINGS[text] = found
     return found

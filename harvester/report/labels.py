@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+
+from .memo import remembered
 
 # Numbering in front of a label: 一、 (一) 1. ①
 NUMBERING = re.compile(r"^(?:\(?[一二三四五六七八九十]{1,3}\)|[一二三四五六七八九十]{1,3}[、.,:]|\(?\d{1,2}\)|\d{1,2}[、.,:]?|[①-⑳])")
@@ -42,7 +43,7 @@ def _compile(pairs):
 
 # Label lookups are pure functions of the label text, and every page of a template prints the
 # same few hundred labels: each lookup is computed once per distinct label, then remembered.
-_memo = lru_cache(maxsize=1 << 14)
+_memo = remembered
 
 
 # --- table 2: active disclosure ---------------------------------------------------------------

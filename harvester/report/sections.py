@@ -8,10 +8,10 @@ into copies at the repeats of its first heading; the first copy with content is 
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 from .cells import NUMBER, Row
 from . import labels as L
+from .memo import remembered
 
 KINDS = ("overview", "active", "applications", "reviews", "problems", "other")
 TABLE_KINDS = {"active": "active_disclosure", "applications": "applications", "reviews": "reviews_litigation"}
@@ -59,7 +59,7 @@ def heading_of(row: Row) -> str | None:
     return _heading_kind(texts[0].norm)
 
 
-@lru_cache(maxsize=1 << 14)
+@remembered
 def _kind_of(n: str) -> str | None:
     if _SUB.match(n):
         return None

@@ -9,9 +9,9 @@ prints fewer values than columns fills the first ones and leaves the rest blank.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from . import labels as L
+from .memo import remembered
 from .cells import BLANK, LABEL, Cell, Row
 
 
@@ -92,14 +92,14 @@ class _Pending:
 
 
 # Label lookups of each reader in one remembered call per distinct label text.
-@lru_cache(maxsize=1 << 14)
+@remembered
 def _t2_label(n: str) -> tuple[str | None, bool, str | None, str | None]:
     """(metric, section heading, item, unit printed in the label) of a table-2 label."""
     metric = L.t2_metric(n)
     return metric, bool(L.T2_SECTION.search(n)), L.t2_item(n), L.label_unit(n)
 
 
-@lru_cache(maxsize=1 << 14)
+@remembered
 def _t3_label(n: str) -> tuple[str | None, str | None]:
     """(column, group) of a table-3 label."""
     return L.t3_column(n), L.t3_group(n)
