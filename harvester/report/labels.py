@@ -31,14 +31,22 @@ def item_number(label: str) -> int | None:
 
 
 def _first(table, label):
+    if not table.any.search(label):  # most labels match no pattern of a table: one search says so
+        return None
     for key, pattern in table:
         if pattern.search(label):
             return key
     return None
 
 
+class _Patterns(tuple):
+    """(key, pattern) pairs in the order they are tried, and `any`: all of them in one pattern."""
+
+
 def _compile(pairs):
-    return tuple((k, re.compile(p)) for k, p in pairs)
+    out = _Patterns((k, re.compile(p)) for k, p in pairs)
+    out.any = re.compile("|".join(f"(?:{p})" for _, p in pairs))
+    return out
 
 
 # Label lookups are pure functions of the label text, and every page of a template prints the
