@@ -76,6 +76,9 @@ def _read(text: str):
     """(kind, value, unit, raw) of a stripped cell text; see classify and Cell.raw."""
     if len(text) > _SHORT:
         return _PROSE
+    if text.isdigit() and text.isascii():  # a plain number, the commonest cell (NFKC keeps it)
+        value = int(text)
+        return NUMBER, value, None, (text if text != repr(value) else None)
     t = squash(text)
     if not t:
         return BLANK, None, None, None
