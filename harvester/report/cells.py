@@ -12,7 +12,6 @@ import unicodedata
 
 from . import memo
 
-_SPACE = re.compile(r"\s+")
 # Brackets fold to (), quotes and invisible characters go: labels compare without them.
 _OPENING, _CLOSING, _DROPPED = "〔【[｛{〖", "〕】]｝}〗", "“”\"‘’'「」『』\u200b\u200c\u200d\u2060\ufeff\u00ad"
 _LABEL_TABLE = str.maketrans({**{c: "(" for c in _OPENING}, **{c: ")" for c in _CLOSING},
