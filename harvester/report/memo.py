@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-SIZE = 1 << 16  # distinct texts kept per memo; a full dict memo starts afresh
+SIZE = 1 << 15  # texts kept per dict memo (up to 40 characters each); a full one starts afresh
+LOOKUPS = 1 << 12  # answers kept per remembered lookup: the labels of every template, with room
 _CLEARS: list = []
 
 
 def remembered(func):
     """`func` (pure, hashable arguments) with its answers kept in a bounded LRU memo."""
-    cached = lru_cache(maxsize=SIZE)(func)
+    cached = lru_cache(maxsize=LOOKUPS)(func)
     _CLEARS.append(cached.cache_clear)
     return cached
 
