@@ -67,6 +67,8 @@ def crawl(province, sites, years, db, sandbox, proxy, registry_path, full, overr
         raise UserError(str(e)) from None
     for line in summary.lines():
         click.echo(line)
+    if summary.status != "finished":  # a site broke or the run was stopped: say so to a scheduler
+        sys.exit(3)
 
 
 @main.command()

@@ -114,5 +114,9 @@ HARVESTER_MAX_LIST_PAGES = 2000
 # bounds memory (each open portal holds its queue and walk state) and keeps enough portals
 # open that per-portal delays never leave the global cap idle.
 HARVESTER_ACTIVE_SITES = 64
+# Which spider class walks a registry row (site -> class): the site's own spider, else its CMS
+# family's, else the generic one (spiders/generic.py). A project with spiders elsewhere points
+# this at its own function.
+HARVESTER_WALKER_FOR = "spiders.generic.spider_for"
 # The crawl_runs row this process writes into (set by `harvester crawl`; absent: a new run).
 HARVESTER_RUN_ID = None

@@ -97,9 +97,9 @@ class HarvestSpider(scrapy.Spider):
     # --- sites as work items ------------------------------------------------------------------
     async def start(self):
         if self._walker_for is None:
-            from spiders.generic import spider_for
+            from scrapy.utils.misc import load_object
 
-            self._walker_for = spider_for
+            self._walker_for = load_object(self.crawler.settings.get("HARVESTER_WALKER_FOR"))
         for site in self._sites:
             while len(self.ledgers) >= self.max_active:  # start new sites as earlier ones drain
                 await asyncio.sleep(0.05)
@@ -111,7 +111,8 @@ class HarvestSpider(scrapy.Spider):
                 async for request in walker.start():
                     yield self.adopt(request, site.id)
             except Exception as e:  # a walker that cannot start is that site's error, not the run's
-                logger.exception("site %s could not start", site.id)
+                logger.error("site %s could not start: %s: %s", site.id, type(e).__name__, e)
+                logger.debug("site %s: traceback", site.id, exc_info=True)
                 ledger.outcome.status, ledger.outcome.reason = "error", f"{type(e).__name__}: {e}"
             ledger.started = True
             self._maybe_done(site.id)
@@ -154,7 +155,9 @@ class HarvestSpider(scrapy.Spider):
                     outcome.column_found = True
                 yield out
         except Exception as e:  # one bad page never stops a run: the site records why
-            logger.exception("site %s: callback failed", site_id)
+            logger.error("site %s: its walk broke: %s: %s (traceback at log level DEBUG)", site_id,
+                         type(e).__name__, e)
+            logger.debug("site %s: traceback", site_id, exc_info=True)
             outcome.status, outcome.reason = "error", f"{type(e).__name__}: {e}"
         finally:
             ledger.pending -= 1

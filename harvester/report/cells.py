@@ -10,10 +10,16 @@ from __future__ import annotations
 import re
 import unicodedata
 
-_SPACE = re.compile(r"\s+")
+from . import memo
+
 # Brackets fold to (), quotes and invisible characters go: labels compare without them.
-_LABEL_TABLE = str.maketrans({**{c: "(" for c in "〔【[｛{〖"}, **{c: ")" for c in "〕】]｝}〗"},
-                              **{c: None for c in "“”\"‘’'「」『』\u200b\u200c\u200d\u2060\ufeff\u00ad"}})
+_OPENING, _CLOSING, _DROPPED = "〔【[｛{〖", "〕】]｝}〗", "“”\"‘’'「」『』\u200b\u200c\u200d\u2060\ufeff\u00ad"
+_LABEL_TABLE = str.maketrans({**{c: "(" for c in _OPENING}, **{c: ")" for c in _CLOSING},
+                              **{c: None for c in _DROPPED}})
+# The same mapping as three substitutions: on long lines, far cheaper than str.translate,
+# which looks every character up in the table.
+_LABEL_SUBS = tuple((re.compile("[" + re.escape(chars) + "]+" if by == "" else "[" + re.escape(chars) + "]"), by)
+                    for chars, by in ((_OPENING, "("), (_CLOSING, ")"), (_DROPPED, "")))
 _NUMBER = re.compile(
     r"(?P<sign>[+-]|增加|增|减少|减)?"
     r"(?P<int>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<frac>\d+))?"
@@ -21,47 +27,112 @@ _NUMBER = re.compile(
 _NULL = re.compile(r"[/\\\-—–―‐‑_~～·.。×*]+|无|空|暂无|无数据|N/?A|不适用|未统计", re.I)
 
 BLANK, NULL, NUMBER, LABEL = "blank", "null", "number", "label"
+# A cell this long is prose: numbers and null markers are short.
+_SHORT = 40
+# Texts up to this length are memoised (memo.py): labels, numbers and markers repeat across
+# cells and pages (the same template everywhere); longer lines are prose, seldom seen twice.
+_MEMO_TEXT = 40
+_PROSE = ("label", None, None, None)
+
+
+def nfkc(text: str) -> str:
+    """unicodedata.normalize("NFKC", text), computed as NFC of NFKD (the same by definition):
+    CPython's own NFKC composes slowly, 20 µs for a 250-character line of Chinese prose."""
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFKD", text))
 
 
 def squash(text: str) -> str:
     """NFKC with all whitespace removed: full-width digits and punctuation become ASCII."""
-    return _SPACE.sub("", unicodedata.normalize("NFKC", text))
+    # str.split() splits on exactly the characters regex \s matches (str.isspace), faster
+    return "".join(nfkc(text).split())
+
+
+def _norm_label(text: str) -> str:
+    if len(text) <= _MEMO_TEXT:
+        return squash(text).translate(_LABEL_TABLE)
+    text = squash(text)
+    for pattern, by in _LABEL_SUBS:
+        text = pattern.sub(by, text)
+    return text
+
+
+_NORMS: dict[str, str] = memo.table()
 
 
 def norm_label(text: str) -> str:
     """The form labels are matched in: no whitespace, ASCII punctuation, () brackets, no quotes."""
-    return squash(text).translate(_LABEL_TABLE)
+    norm = _NORMS.get(text)
+    if norm is None:
+        norm = _norm_label(text)
+        if len(text) <= _MEMO_TEXT:
+            if len(_NORMS) >= memo.SIZE:
+                _NORMS.clear()
+            _NORMS[text] = norm
+    return norm
 
 
-def classify(text: str):
-    """(kind, value, unit) of a printed cell: blank, null marker, number (int or float) or label."""
-    if len(text) > 40:  # numbers and null markers are short; prose is a label
-        return LABEL, None, None
-    t = squash(text).replace("\u00a0", "")
+def _read(text: str):
+    """(kind, value, unit, raw) of a stripped cell text; see classify and Cell.raw."""
+    if len(text) > _SHORT:
+        return _PROSE
+    if text.isdigit() and text.isascii():  # a plain number, the commonest cell (NFKC keeps it)
+        value = int(text)
+        return NUMBER, value, None, (text if text != repr(value) else None)
+    t = squash(text)
     if not t:
-        return BLANK, None, None
+        return BLANK, None, None, None
+    if t.isascii() and t.isdigit():  # the common case, as _NUMBER would read it
+        value = int(t)
+        return NUMBER, value, None, (text if "".join(text.split()) != repr(value) else None)
     if _NULL.fullmatch(t):
-        return NULL, None, None
+        return NULL, None, None, text
     m = _NUMBER.fullmatch(t)
     if m:
         digits = m["int"].replace(",", "")
         value = float(f"{digits}.{m['frac']}") if m["frac"] is not None else int(digits)
         if m["sign"] in ("-", "减", "减少"):
             value = -value
-        return NUMBER, value, m["unit"]
-    return LABEL, None, None
+        # the printed text where it says more than the value (1,200,631, full width, a unit)
+        return NUMBER, value, m["unit"], (text if "".join(text.split()) != repr(value) else None)
+    return _PROSE
+
+
+_READINGS: dict[str, tuple] = memo.table()
+
+
+def _reading(text: str) -> tuple:
+    """_read(text), remembered for short texts."""
+    found = _READINGS.get(text)
+    if found is None:
+        found = _read(text)
+        if len(text) <= _MEMO_TEXT:
+            if len(_READINGS) >= memo.SIZE:
+                _READINGS.clear()
+            _READINGS[text] = found
+    return found
+
+
+def classify(text: str):
+    """(kind, value, unit) of a printed cell: blank, null marker, number (int or float) or label."""
+    return _reading(text)[:3]
 
 
 class Cell:
     """One printed cell (or one line of a text dump): text, grid column and span when known."""
 
-    __slots__ = ("text", "col", "span", "kind", "value", "unit", "_norm")
+    __slots__ = ("text", "col", "span", "kind", "value", "unit", "raw", "_norm")
 
     def __init__(self, text: str, col: int | None = None, span: int = 1):
-        self.text = text.strip()
+        text = text.strip()
+        self.text = text
         self.col = col
         self.span = span
-        self.kind, self.value, self.unit = classify(self.text)
+        # raw: the printed text where it says more than the value: a null marker, or a number
+        # printed otherwise than plainly (1,200,631, full width, with a unit); else None
+        if len(text) > _SHORT:
+            self.kind, self.value, self.unit, self.raw = _PROSE
+        else:
+            self.kind, self.value, self.unit, self.raw = _READINGS.get(text) or _reading(text)
         self._norm = None
 
     @property
@@ -69,16 +140,6 @@ class Cell:
         if self._norm is None:
             self._norm = norm_label(self.text)
         return self._norm
-
-    @property
-    def raw(self) -> str | None:
-        """The printed text where it says more than the value: a null marker, or a number
-        printed otherwise than plainly (1,200,631, full width, with a unit)."""
-        if self.kind == NULL:
-            return self.text
-        if self.kind == NUMBER and _SPACE.sub("", self.text) != repr(self.value):
-            return self.text
-        return None
 
     def __repr__(self) -> str:
         return f"Cell({self.text!r}, col={self.col})"
@@ -105,5 +166,17 @@ class Row:
         return f"Row({[c.text for c in self.cells]!r}, table={self.table})"
 
 
-def line(text: str) -> Row:
-    return Row([Cell(text)], loose=True)
+class Line(Row):
+    """A line of text: a loose row of one cell (the commonest row: built without keywords)."""
+
+    __slots__ = ()
+
+    def __init__(self, text: str):
+        self.cells = [Cell(text)]
+        self.table = None
+        self.width = None
+        self.loose = True
+        self.image = False
+
+
+line = Line

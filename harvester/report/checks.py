@@ -24,24 +24,29 @@ def _check(name, column, left, right):
             "ok": abs(left - right) < 1e-6}
 
 
-def _total(values):
-    return None if any(v is None for v in values) else _sum(values)
+def _total(values: list):
+    return None if None in values else _sum(values)
 
 
 def evaluate(applications: dict | None, reviews: dict | None, template: Template | None) -> list[dict]:
     """Every check whose cells are present, each with ok true/false."""
     out = []
     if applications and template:
-        cell = lambda row, col: (applications.get(row) or {}).get(col)  # noqa: E731
+        rows = {row: applications.get(row) or {} for row in template.table3}
+        for key in ("new_received", "carried_over", "total", "carried_forward"):
+            if key not in rows:
+                rows[key] = applications.get(key) or {}
+        received, carried, total, forward = (rows["new_received"], rows["carried_over"], rows["total"],
+                                             rows["carried_forward"])
         for c in COLUMNS:
-            out.append(_check("received_balance", c,
-                              _total([cell("new_received", c), cell("carried_over", c)]),
-                              _total([cell("total", c), cell("carried_forward", c)])))
+            out.append(_check("received_balance", c, _total([received.get(c), carried.get(c)]),
+                              _total([total.get(c), forward.get(c)])))
+        results = [rows[r] if r in rows else (applications.get(r) or {}) for r in template.results]
         for c in COLUMNS:
-            out.append(_check("results_sum", c, cell("total", c),
-                              _total([cell(r, c) for r in template.results])))
+            out.append(_check("results_sum", c, total.get(c), _total([row.get(c) for row in results])))
         for r in template.table3:
-            out.append(_check("row_total", r, cell(r, "total"), _total([cell(r, c) for c in APPLICANTS])))
+            row = rows[r]
+            out.append(_check("row_total", r, row.get("total"), _total([row.get(c) for c in APPLICANTS])))
     if reviews:
         for g in T4_GROUPS:
             out.append(_check("table4_total", g, reviews.get(f"{g}.total"),

@@ -40,31 +40,43 @@ def is_leaf(table) -> bool:
     return next(table.iterdescendants("table"), None) is None
 
 
-def table_rows(table, table_id: int) -> list[Row]:
-    """Rows of a leaf table with grid columns; spans are expanded only to place later cells."""
+def _cell_text(td) -> str:
+    return text_of(td).replace(IMAGE_MARK, "")
+
+
+def table_rows(table, table_id: int, text=_cell_text) -> list[Row]:
+    """Rows of a leaf table with grid columns; spans are expanded only to place later cells.
+    ``text`` gives a cell's printed text (htmldoc passes its own reading of the cell)."""
     below: set[tuple[int, int]] = set()  # grid slots taken by rowspans from rows above
     trs = list(table.iter("tr"))  # a leaf table: all its rows are its own
+    n = len(trs)
     out = []
     width = 0
     for r, tr in enumerate(trs):
         cells = []
         c = 0
         for td in tr:
-            if td.tag != "td" and td.tag != "th":
+            tag = td.tag
+            if tag != "td" and tag != "th":
                 continue
+            if below:
+                while (r, c) in below:
+                    c += 1
+            rowspan = td.get("rowspan")
+            colspan = td.get("colspan")
+            colspan = 1 if colspan is None else _span(colspan, MAX_COLSPAN)
+            cells.append(Cell(text(td), c, colspan))
+            if rowspan is not None:
+                for dr in range(1, _span(rowspan, n - r)):
+                    for dc in range(colspan):
+                        below.add((r + dr, c + dc))
+            c += colspan
+        if below:
             while (r, c) in below:
                 c += 1
-            rowspan = _span(td.get("rowspan"), len(trs) - r)
-            colspan = _span(td.get("colspan"), MAX_COLSPAN)
-            cells.append(Cell(text_of(td).replace(IMAGE_MARK, ""), c, colspan))
-            for dr in range(1, rowspan):
-                for dc in range(colspan):
-                    below.add((r + dr, c + dc))
-            c += colspan
-        while (r, c) in below:
-            c += 1
-        width = max(width, c)
-        out.append(Row(cells, table=table_id))
+        if c > width:
+            width = c
+        out.append(Row(cells, table_id))
     for row in out:
         row.width = width
     return out

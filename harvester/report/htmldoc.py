@@ -22,7 +22,9 @@ _BLOCKS = ("p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "dl
            "center", "form", "address", "figure", "figcaption", "hr", "table", "tr", "td", "th",
            "caption", "thead", "tbody", "tfoot", "ucapcontent")
 _ATTACHMENT = re.compile(r"\.(?:pdf|docx?|xlsx?|wps|et|ofd|zip|rar)(?:$|[?#])", re.I)
+_BLOCK_SET = frozenset(_BLOCKS)
 _MARK = IMAGE_MARK[0]
+_IMAGE_LINE = f"\n{IMAGE_MARK}\n"
 _PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=True)
 
 
@@ -59,26 +61,25 @@ def read_html(text: str) -> Page:
     if head is not None:
         head.getparent().remove(head)
     etree.strip_elements(doc, *_DROP, with_tail=False)
-    _mark_lines(doc)
-    tables = []
-    for table in list(doc.iter("table")):
-        if table.getparent() is None or not is_leaf(table):
-            continue
-        grid = table_rows(table, len(tables))
+    tables: list[list[Row]] = []
+
+    def data_table(table) -> str | None:
+        """The stand-in line of a leaf data table (its rows kept in `tables`), else None."""
+        if table is doc or not is_leaf(table):
+            return None
+        grid = table_rows(table, len(tables), _cell_reader(table))
         if not is_data_table(table, grid):
-            continue
+            return None
         tables.append(grid)
-        holder = etree.Element("p")
-        holder.text = f"\n{_MARK}T{len(tables) - 1}{_MARK}\n"
-        holder.tail = table.tail
-        table.getparent().replace(table, holder)
+        return f"\n{_MARK}T{len(tables) - 1}{_MARK}\n"
+
     rows: list[Row] = []
-    for raw in text_of(doc).split("\n"):
+    for raw in "".join(_pieces(doc, [], data_table)).split("\n"):
         s = raw.strip(" \u00a0\u3000\t")
         if not s:
             continue
         if s == IMAGE_MARK:
-            rows.append(Row([], loose=True, image=True))
+            rows.append(Row([], None, None, True, True))
         elif s.startswith(_MARK) and s.endswith(_MARK):
             rows.extend(tables[int(s.strip(_MARK)[1:])])
         else:
@@ -86,17 +87,96 @@ def read_html(text: str) -> Page:
     return Page(rows, title, meta, attachments)
 
 
-def _mark_lines(doc) -> None:
-    """Collapse source whitespace, then turn blocks, <br> and images into line breaks/markers."""
-    for el in doc.iter():
-        if el.text:
-            el.text = _WS.sub(" ", el.text)
-        if el.tail:
-            el.tail = _WS.sub(" ", el.tail)
-    for el in doc.iter(*_BLOCKS):
-        el.text = "\n" + (el.text or "")
-        el.tail = "\n" + (el.tail or "")
-    for el in doc.iter("br"):
-        el.tail = "\n" + (el.tail or "")
-    for el in doc.iter("img"):
-        el.tail = f"\n{IMAGE_MARK}\n" + (el.tail or "")
+def _pieces(root, out: list[str], data_table=None) -> list[str]:
+    """The text of `root` as it reads, in one walk of the tree: source whitespace collapsed in
+    each text node, a line break around each block and after <br>, an image marker line for
+    each <img>; a data table (when `data_table` gives a stand-in line) is replaced by that line.
+    Walking once instead of rewriting every node's text first is what keeps pages cheap."""
+    append = out.append
+    collapse = _WS.sub
+    walker = etree.iterwalk(root, events=("start", "end"))
+    for event, el in walker:
+        tag = el.tag
+        if event == "start":
+            if tag in _BLOCK_SET:
+                if tag == "table" and data_table is not None:
+                    stand_in = data_table(el)
+                    if stand_in is not None:
+                        append(stand_in)
+                        walker.skip_subtree()
+                        continue
+                append("\n")
+            text = el.text
+            if text and isinstance(tag, str):
+                append(collapse(" ", text))
+        else:
+            if el is root:  # an element's own tail is not part of its text
+                break
+            if tag in _BLOCK_SET or tag == "br":
+                append("\n")
+            elif tag == "img":
+                append(_IMAGE_LINE)
+            tail = el.tail
+            if tail:
+                append(collapse(" ", tail))
+    return out
+
+
+def _cell_text(td) -> str:
+    """A table cell's text as the page reads it (see _pieces), image markers left out."""
+    if not len(td):  # text only: collapsed and stripped, as Cell strips it
+        text = td.text
+        return " ".join(text.split()).replace(IMAGE_MARK, "") if text else ""
+    out = ["\n"]
+    _inside(td, out)
+    return "".join(out).replace(IMAGE_MARK, "")
+
+
+# Cells whose markup holds at most one printed text (Word's <p><span>0<o:p>): line breaks and
+# image markers can only stand at the ends of that text, where Cell strips them, so the text
+# alone gives the cell; libxml2 lists such cells of a table and serialises their text at once.
+_ONE_TEXT_CELLS = etree.XPath(".//tr/*[not(descendant::text()[normalize-space()][2])]")
+
+
+def _cell_reader(table):
+    """_cell_text for the cells of one table, the cells around one text read without a walk."""
+    one_text = None
+
+    def text(td) -> str:
+        nonlocal one_text
+        if not len(td):
+            text = td.text
+            return " ".join(text.split()).replace(IMAGE_MARK, "") if text else ""
+        if one_text is None:
+            one_text = set(_ONE_TEXT_CELLS(table))
+        if td in one_text:
+            return " ".join(etree.tostring(td, method="text", encoding=str, with_tail=False).split()
+                            ).replace(IMAGE_MARK, "")
+        return _cell_text(td)
+
+    return text
+
+
+def _inside(el, out: list[str]) -> None:
+    """What _pieces gives for the inside of `el` (its text and descendants, not its own block
+    breaks or tail), by plain recursion: cheaper than a walker for the few nodes of a cell.
+    libxml2 nests HTML at most 256 deep, well within Python's recursion limit."""
+    text = el.text
+    if text:
+        out.append(_WS.sub(" ", text))
+    for child in el:
+        tag = child.tag
+        if tag in _BLOCK_SET:
+            out.append("\n")
+            _inside(child, out)
+            out.append("\n")
+        else:
+            if isinstance(tag, str):
+                _inside(child, out)
+            if tag == "br":
+                out.append("\n")
+            elif tag == "img":
+                out.append(_IMAGE_LINE)
+        tail = child.tail
+        if tail:
+            out.append(_WS.sub(" ", tail))

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .memo import remembered
+
 # Numbering in front of a label: 一、 (一) 1. ①
 NUMBERING = re.compile(r"^(?:\(?[一二三四五六七八九十]{1,3}\)|[一二三四五六七八九十]{1,3}[、.,:]|\(?\d{1,2}\)|\d{1,2}[、.,:]?|[①-⑳])")
 
@@ -29,14 +31,27 @@ def item_number(label: str) -> int | None:
 
 
 def _first(table, label):
+    if not table.any.search(label):  # most labels match no pattern of a table: one search says so
+        return None
     for key, pattern in table:
         if pattern.search(label):
             return key
     return None
 
 
+class _Patterns(tuple):
+    """(key, pattern) pairs in the order they are tried, and `any`: all of them in one pattern."""
+
+
 def _compile(pairs):
-    return tuple((k, re.compile(p)) for k, p in pairs)
+    out = _Patterns((k, re.compile(p)) for k, p in pairs)
+    out.any = re.compile("|".join(f"(?:{p})" for _, p in pairs))
+    return out
+
+
+# Label lookups are pure functions of the label text, and every page of a template prints the
+# same few hundred labels: each lookup is computed once per distinct label, then remembered.
+_memo = remembered
 
 
 # --- table 2: active disclosure ---------------------------------------------------------------
@@ -68,14 +83,17 @@ T2_METRICS = _compile([
 _UNIT_IN_LABEL = re.compile(r"万元|亿元|元")
 
 
+@_memo
 def t2_item(label: str) -> str | None:
     return _first(T2_ITEMS, strip_numbering(label))
 
 
+@_memo
 def t2_metric(label: str) -> str | None:
     return _first(T2_METRICS, label)
 
 
+@_memo
 def label_unit(label: str) -> str | None:
     """A money unit printed in a header label: 采购总金额(万元) → 万元."""
     m = _UNIT_IN_LABEL.search(label)
@@ -141,14 +159,17 @@ GROUP_ITEMS = {
 _OTHER_ITEM = re.compile(r"^其他(?:情形|情况)?$")
 
 
+@_memo
 def t3_column(label: str) -> str | None:
     return _first(T3_COLUMNS, label)
 
 
+@_memo
 def t3_group(label: str) -> str | None:
     return _first(T3_GROUPS, label)
 
 
+@_memo
 def t3_row(label: str, group: str | None) -> str | None:
     """Row key of a table-3 label; "3.其他" and worded-differently items need their group."""
     key = _first(T3_ROWS, label)
@@ -178,10 +199,12 @@ _T4_METRIC = _compile([("upheld", r"维持"), ("corrected", r"纠正"), ("other"
 T4_ANCHOR = re.compile(r"^行政复议$")
 
 
+@_memo
 def t4_group(label: str) -> str | None:
     return _first(_T4_GROUP, label)
 
 
+@_memo
 def t4_metric(label: str) -> str | None:
     return _first(_T4_METRIC, label)
 

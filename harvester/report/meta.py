@@ -130,6 +130,10 @@ _ALIAS = re.compile(r"([^\s,，。;；:：()（）、]{2,40})[(（](?:以下)?�
 _EDITOR = re.compile(r"由([^\s,，。;；()（）]{2,40}?)(?:[(（][^()（）]*[)）])?(?:负责|组织|牵头|统一)?编制")
 _OWN_GUIDE = re.compile(r"《([^《》]{2,30}?)(?:人民政府)?(?:政府信息公开|政务公开|信息公开)(?:指南|制度|目录|工作制度|规定|办法|实施细则)》")
 _PORTAL = re.compile(r"([^\s,，。;；:：()（）、《》“”]{3,30}?(?:人民政府|政府|委员会|局|厅|办公室|管委会|管理委员会))(?:门户)?网站")
+# Every _ALIAS match has its "(以下简称" within 40 characters of its start and ends within 30
+# after it; every _PORTAL match ends at a 网站 at most 40 characters after its start. Trying
+# the patterns only near those cues finds the same matches without a try at every character.
+_ALIAS_CUE = re.compile(r"[(（](?:以下)?简称")
 _SOURCE = re.compile(r"(?:来源|信息来源|发布机构|发布单位|发文机关)\s*[:：]\s*([^\s|:：]{2,40})")
 _GENERIC = re.compile(r"^(?:本|我|该|各|全)")
 _LEADING = re.compile(r"^(?:本(?:年度)?报告|现|特|并)?由")
@@ -177,10 +181,34 @@ def _fuller(name: str | None, candidates: list[str | None]) -> str | None:
     return None
 
 
+def alias_matches(text: str):
+    """The matches of _ALIAS.finditer(text), looked for only around the 简称 cues."""
+    end = 0
+    for cue in _ALIAS_CUE.finditer(text):
+        at = cue.start()
+        if at < end:
+            continue
+        m = _ALIAS.search(text, max(end, at - 40), at + 30)
+        if m:
+            yield m
+            end = m.end()
+
+
+def portal_match(text: str):
+    """_PORTAL.search(text), tried only in the 40 characters before each 网站."""
+    at = text.find("网站")
+    while at >= 0:
+        m = _PORTAL.search(text, max(0, at - 40), at + 2)
+        if m:
+            return m
+        at = text.find("网站", at + 1)
+    return None
+
+
 def find_agency(title: str | None, text: str, source: str | None = None) -> str | None:
     """The body the report is by, in its full official name where the text gives one."""
     aliases = {}
-    for m in _ALIAS.finditer(text[:20000]):
+    for m in alias_matches(text[:20000]):
         full = _LEADING.sub("", m.group(1))
         if len(full) > len(m.group(2)):
             aliases.setdefault(m.group(2), full)
@@ -202,7 +230,7 @@ def find_agency(title: str | None, text: str, source: str | None = None) -> str 
         return _expand(m.group(1), aliases)
     if source and not _GENERIC.match(source) and len(source) >= 3:
         return _expand(source, aliases)
-    m = _PORTAL.search(text)
+    m = portal_match(text)
     if m and not _GENERIC.match(m.group(1)) and places.province_of(m.group(1)):
         return _expand(m.group(1), aliases)
     return None

@@ -7,11 +7,10 @@ agency, year, date (meta, places) → checks.
 
 from __future__ import annotations
 
-import unicodedata
 from urllib.parse import urljoin
 
 from . import meta as M
-from .cells import BLANK, Row
+from .cells import BLANK, Row, nfkc
 from .checks import evaluate, failures
 from .decode import check_not_binary, decode_html
 from .errors import ParseError
@@ -55,7 +54,8 @@ def _result(**values) -> dict:
 
 
 def _joined(rows: list[Row]) -> str:
-    return "\n".join(":".join(c.text for c in r.cells if c.text) for r in rows)
+    return "\n".join([r.cells[0].text if len(r.cells) == 1 else ":".join([c.text for c in r.cells if c.text])
+                      for r in rows])
 
 
 def _parse_text(text: str, url: str | None) -> dict:
@@ -82,7 +82,7 @@ def parse_rows(rows: list[Row], *, url: str | None = None, page_meta: dict | Non
     copy_heads = [(i, k) for i, k in heads if start <= i < end]
     first = copy_heads[0][0] if copy_heads else min(end, start + 40)
     head_rows = rows[:first]
-    body_text = unicodedata.normalize("NFKC", _joined(rows[:end]))
+    body_text = nfkc(_joined(rows[:end]))
     head_text = _joined(head_rows)
 
     title = M.find_title([r.cells[0].text for r in head_rows if r.loose and r.cells][::-1], cms_title,
@@ -164,17 +164,21 @@ def _fill_tables(out: dict, reads: dict[str, Read], found: dict[str, bool], temp
     notes = []
     units, raw = out["units"], out["raw"]
 
-    def put(path, cell, header_unit=None):
+    def put(cell, table, key, header_unit=None):
+        """The cell's value; its unit and raw text noted under "table/key" (the path is only
+        spelt out for the few cells that have either)."""
         if cell is None:
             return None
         if cell_paths is not None:
-            cell_paths[path] = cell
-        if cell.unit:
-            units[path] = cell.unit
-        elif header_unit and cell.kind != BLANK and cell.value is not None:
-            units[path] = header_unit
-        if cell.raw is not None:
-            raw[path] = cell.raw
+            cell_paths[f"{table}/{key}"] = cell
+        if cell.unit or cell.raw is not None or header_unit:
+            path = f"{table}/{key}"
+            if cell.unit:
+                units[path] = cell.unit
+            elif header_unit and cell.kind != BLANK and cell.value is not None:
+                units[path] = header_unit
+            if cell.raw is not None:
+                raw[path] = cell.raw
         return cell.value
 
     if found["active_disclosure"] and template:
@@ -185,7 +189,7 @@ def _fill_tables(out: dict, reads: dict[str, Read], found: dict[str, bool], temp
             for i, m in enumerate(metrics):
                 cell = r.cells.get((item, m)) or r.cells.get((item, i))
                 unit = r.units.get(m) if m not in _UNIT_IN_KEY else None
-                table[item][m] = put(f"active_disclosure/{item}/{m}", cell, unit)
+                table[item][m] = put(cell, f"active_disclosure/{item}", m, unit)
         out["active_disclosure"] = table
         known = {(i, m) for i, ms in template.table2 for m in ms}
         stray = sorted({f"{i}/{m}" for (i, m), c in r.cells.items()
@@ -194,14 +198,19 @@ def _fill_tables(out: dict, reads: dict[str, Read], found: dict[str, bool], temp
             notes.append(f"active_disclosure: values outside the {template.name} template: {', '.join(stray)}")
     if found["applications"] and template:
         r = reads["applications"]
-        out["applications"] = {row: {col: put(f"applications/{row}/{col}", r.cells.get((row, col)))
-                                     for col in COLUMNS} for row in template.table3}
-        stray = sorted({row for (row, _), c in r.cells.items() if row not in template.table3 and c.kind != BLANK})
+        cells = r.cells
+        table = {}
+        for row in template.table3:
+            prefix = f"applications/{row}"
+            table[row] = {col: put(cells.get((row, col)), prefix, col) for col in COLUMNS}
+        out["applications"] = table
+        rows = set(template.table3)
+        stray = sorted({row for (row, _), c in cells.items() if row not in rows and c.kind != BLANK})
         if stray:
             notes.append(f"applications: rows outside the {template.name} template: {', '.join(stray)}")
     if found["reviews_litigation"]:
         r = reads["reviews_litigation"]
-        out["reviews_litigation"] = {k: put(f"reviews_litigation/{k}", r.cells.get(k)) for k in T4_KEYS}
+        out["reviews_litigation"] = {k: put(r.cells.get(k), "reviews_litigation", k) for k in T4_KEYS}
     return notes
 
 

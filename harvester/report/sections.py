@@ -11,6 +11,7 @@ import re
 
 from .cells import NUMBER, Row
 from . import labels as L
+from .memo import remembered
 
 KINDS = ("overview", "active", "applications", "reviews", "problems", "other")
 TABLE_KINDS = {"active": "active_disclosure", "applications": "applications", "reviews": "reviews_litigation"}
@@ -48,14 +49,27 @@ _LONE_NUMBER = re.compile(r"^\d{1,3}$")
 
 def heading_of(row: Row) -> str | None:
     """Section kind of a row that is a heading: one non-blank cell, short, heading words."""
-    texts = [c for c in row.cells if c.text]
+    cells = row.cells
+    if len(cells) == 1:  # a text line, most rows
+        cell = cells[0]
+        return _heading_kind(cell.norm) if cell.text else None
+    texts = [c for c in cells if c.text]
     if len(texts) != 1:
         return None
-    n = texts[0].norm
-    if len(n) > 60 or _SUB.match(n):
+    return _heading_kind(texts[0].norm)
+
+
+@remembered
+def _kind_of(n: str) -> str | None:
+    if _SUB.match(n):
         return None
     m = _NUMBERED.match(n) or (_BARE.match(n) if len(n) <= 24 else None)
     return m.lastgroup if m else None
+
+
+def _heading_kind(n: str) -> str | None:
+    """The section a heading's normalised text names (remembered: headings repeat on every page)."""
+    return None if len(n) > 60 else _kind_of(n)
 
 
 def headings(rows: list[Row]) -> list[tuple[int, str]]:

@@ -11,11 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from . import labels as L
+from .memo import remembered
 from .cells import BLANK, LABEL, Cell, Row
 
 
 def segments(cells: list[Cell]) -> list[tuple[list[Cell], list[Cell]]]:
     """(labels, values) runs of one row; blank cells between labels are spacing, not values."""
+    if len(cells) == 1:  # a line of text
+        return [(cells, [])] if cells[0].kind == LABEL else [([], cells)]
     out, labels, values = [], [], []
     for c in cells:
         if c.kind == LABEL:
@@ -44,7 +47,7 @@ def fit(values: list[Cell], n: int) -> list[Cell]:
 def assign(values: list[Cell], order: tuple[str, ...], colmap: dict[int, str] | None) -> dict[str, Cell]:
     """Map a row's value cells to keys: by header column where every printed value falls under
     a known header, otherwise by position in template order."""
-    if colmap and values and all(v.col is not None for v in values):
+    if colmap and values and None not in [v.col for v in values]:
         out: dict[str, Cell] = {}
         for v in values:
             key = colmap.get(v.col)
@@ -88,6 +91,20 @@ class _Pending:
         self.key, self.values, self.row = key, [], row
 
 
+# Label lookups of each reader in one remembered call per distinct label text.
+@remembered
+def _t2_label(n: str) -> tuple[str | None, bool, str | None, str | None]:
+    """(metric, section heading, item, unit printed in the label) of a table-2 label."""
+    metric = L.t2_metric(n)
+    return metric, bool(L.T2_SECTION.search(n)), L.t2_item(n), L.label_unit(n)
+
+
+@remembered
+def _t3_label(n: str) -> tuple[str | None, str | None]:
+    """(column, group) of a table-3 label."""
+    return L.t3_column(n), L.t3_group(n)
+
+
 # --- table 2 ----------------------------------------------------------------------------------
 def read_active(rows: list[Row]) -> Read:
     out = Read()
@@ -116,9 +133,8 @@ def read_active(rows: list[Row]) -> Read:
             continue
         for labs, vals in segments(row.cells):
             for lab in labs:
-                n = lab.norm
-                metric = L.t2_metric(n)
-                if L.T2_SECTION.search(n) and not metric:
+                metric, section, item, unit = _t2_label(lab.norm)
+                if section and not metric:
                     flush()
                     metrics, keys, last = [], [], "head"
                 elif metric:
@@ -128,12 +144,10 @@ def read_active(rows: list[Row]) -> Read:
                     metrics.append(lab)
                     keys.append(metric)
                     out.seen.add(metric)
-                    unit = L.label_unit(n)
                     if unit:
                         out.units[metric] = unit
                     last = "metric"
                 else:
-                    item = L.t2_item(n)
                     if item:
                         flush()
                         pend.start(item, row)
@@ -180,8 +194,9 @@ def read_applications(rows: list[Row]) -> Read:
             continue
         for labs, vals in segments(row.cells):
             if labs:
-                columns = [L.t3_column(lab.norm) for lab in labs]
-                if sum(1 for c in columns if c) >= 2:   # a header row: remember where columns are
+                found = [_t3_label(lab.norm) for lab in labs]
+                columns = [column for column, _ in found]
+                if len(columns) - columns.count(None) >= 2:   # a header row: remember where columns are
                     flush()
                     if row.table is not None and all(lab.col is not None for lab in labs):
                         cm = colmaps.setdefault(row.table, {})
@@ -193,8 +208,7 @@ def read_applications(rows: list[Row]) -> Read:
                     continue
                 flush()
                 key = None
-                for lab in labs:
-                    g = L.t3_group(lab.norm)
+                for lab, (_, g) in zip(labs, found):
                     if g:
                         group = g
                     k = L.t3_row(lab.norm, group)

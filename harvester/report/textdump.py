@@ -33,13 +33,14 @@ def _cells(s: str) -> list[Cell]:
 def read_text(text: str) -> list[Row]:
     lines = [s.strip(" \t\u00a0\u3000\ufeff") for s in text.splitlines()]
     rows: list[Row] = []
+    append = rows.append
     table = 0
     i, n = 0, len(lines)
     while i < n:
         s = lines[i]
-        if not _is_pipe(s):
+        if not s.endswith("|"):  # (_is_pipe, inline: most lines are text)
             if s:
-                rows.append(line(s))
+                append(line(s))
             i += 1
             continue
         block = []
@@ -71,4 +72,4 @@ def _pipe_rows(block: list[str], table: int) -> list[Row]:
     else:             # flattening 3: a line is a row
         rows = [_cells(s) for s in block]
     width = max((len(r) for r in rows), default=0)
-    return [Row(cells, table=table, width=width) for cells in rows if cells]
+    return [Row(cells, table, width) for cells in rows if cells]
