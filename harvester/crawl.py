@@ -182,7 +182,7 @@ def _crawl(db: Path, chosen, *, province, sites, years, sandbox, proxy, registry
         project.setdict(settings, priority="cmdline")
     reader = Store(db)  # pages stored before, read per site as it starts
     known = (lambda site_id: {}) if full else reader.known_pages
-    process = CrawlerProcess(project, install_root_handler=True)
+    process = CrawlerProcess(project)
     crawler = process.create_crawler(HarvestSpider)
     progress.start(len(todo))
     process.crawl(crawler, sites=todo, known=known, resume=set(resumed))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from scrapy.dupefilters import RFPDupeFilter
 
 from harvester.browser import browser_context
@@ -19,6 +21,22 @@ def offline_public_suffixes():
 
 
 offline_public_suffixes()
+
+
+class OneLineErrors(logging.Filter):
+    """Scrapy logs a portal's network failure (a robots.txt that times out, a host that resets)
+    with its whole traceback; for a user that is noise: the message line says what happened,
+    and the failure is recorded. The traceback stays available at log level DEBUG."""
+
+    def filter(self, record):
+        debug = any(h.level <= logging.DEBUG for h in logging.getLogger().handlers)  # Scrapy's LOG_LEVEL
+        if record.exc_info and not debug:
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
+for _name in ("scrapy.downloadermiddlewares.robotstxt", "scrapy.core.scraper", "scrapy.core.downloader.handlers.http11"):
+    logging.getLogger(_name).addFilter(OneLineErrors())
 
 
 class ProxyMiddleware:
