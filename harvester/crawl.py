@@ -7,13 +7,14 @@ recorded in `crawl_runs` with its arguments, counts and errors, and returns a su
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from harvester import progress, registry
+from harvester import progress, recheck, registry
 from harvester.runlock import RunLock
 from harvester.store import Store
 
@@ -106,6 +107,7 @@ def crawl(
     log_level: str = "WARNING",
     settings: dict | None = None,
     full: bool = False,
+    recheck_all: bool = False,
 ) -> RunSummary:
     """Crawl the registry sites matching `province` / `sites` into `db`; returns the summary.
 
@@ -113,7 +115,8 @@ def crawl(
     of its own and every request goes through it, so the run touches no real portal;
     `sandbox="hand"` serves only the hand-made portals, in this process. Runs are incremental once a site has
     reports in the database (lists read until nothing new, known pages re-checked with
-    conditional requests); `full=True` re-crawls everything.
+    conditional requests on the schedule of harvester/recheck.py); `recheck_all=True` asks
+    again for every known page; `full=True` re-crawls everything.
     """
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "harvester.settings")
     chosen = registry.select(registry.load(registry_path), province=province, site_ids=sites)
@@ -138,7 +141,7 @@ def crawl(
         with RunLock(db):
             summary = _crawl(db, chosen, province=province, sites=sites, years=years, sandbox=sandbox,
                              proxy=proxy, registry_path=registry_path, log_level=log_level, settings=settings,
-                             full=full)
+                             full=full, recheck_all=recheck_all)
     summary.skipped = skipped
     return summary
 
@@ -147,14 +150,21 @@ def site_host(site) -> str:
     return urlsplit(site.columns[0] if site.columns else site.homepage).hostname or ""
 
 
-def _crawl(db: Path, chosen, *, province, sites, years, sandbox, proxy, registry_path, log_level, settings, full):
+def _crawl(db: Path, chosen, *, province, sites, years, sandbox, proxy, registry_path, log_level, settings, full,
+           recheck_all=False):
     from scrapy.crawler import CrawlerProcess
     from scrapy.utils.project import get_project_settings
 
     from spiders.harvest import HarvestSpider
 
-    args = {"province": province, "sites": sites, "years": years, "sandbox": sandbox, "full": full}
+    args = {"province": province, "sites": sites, "years": years, "sandbox": sandbox, "full": full,
+            "recheck_all": recheck_all}
     store = Store(db)
+    # a column an earlier run discovered is walked straight away (a sandbox run never writes
+    # it into the registry, and a real run's registry may be older than the database)
+    found = store.discovered_columns()
+    chosen = [dataclasses.replace(s, columns=found[s.id][0], family=found[s.id][1] or s.family)
+              if not s.columns and s.id in found else s for s in chosen]
     store.upsert_sites(chosen)
     store.close_stale_runs()
     # A run killed before it ended is continued by the next run with the same arguments: the
@@ -181,7 +191,16 @@ def _crawl(db: Path, chosen, *, province, sites, years, sandbox, proxy, registry
     if settings:
         project.setdict(settings, priority="cmdline")
     reader = Store(db)  # pages stored before, read per site as it starts
-    known = (lambda site_id: {}) if full else reader.known_pages
+    schedule = recheck.parse_schedule(project.get("HARVESTER_RECHECK"))
+
+    def known(site_id: str) -> dict:
+        """The site's stored pages, each marked due or not for a check on this run."""
+        if full:
+            return {}
+        pages = reader.known_pages(site_id)
+        for page in pages.values():
+            page["due"] = recheck_all or recheck.due(page["published"], page["last_checked"], schedule)
+        return pages
     process = CrawlerProcess(project)
     crawler = process.create_crawler(HarvestSpider)
     progress.start(len(todo))
@@ -239,10 +258,11 @@ def finish(db: Path, run_id: int, chosen, stats: dict) -> RunSummary:
     ids = [s.id for s in chosen]
     summary = RunSummary(run_id=run_id, db=db.resolve(), sites=ids, outcomes=outcomes, requests=requests,
                          status=status)
+    known_columns = {s.id for s in chosen if s.columns}
     summary.portals = {
         "walked": len(site_rows),
         "answered": sum(1 for r in site_rows if r["answered"]),
-        "column": sum(1 for r in site_rows if r["column_found"]),
+        "column": sum(1 for r in site_rows if r["column_found"] or r["site_id"] in known_columns),
         "reports": sum(1 for r in site_rows if r["reports"]),
     }
     summary.unfinished = [(r["site_id"], r["status"], r["reason"]) for r in unfinished]

@@ -76,8 +76,10 @@ class ColumnFound:
 
 @dataclass
 class Unchanged:
-    """A known report page that answered 304 Not Modified: only its last_seen moves."""
+    """A known report page that answered 304 Not Modified, or that its list still shows and
+    that is not due for a check: only its last_seen (and last_checked) move."""
 
     url: str
     site_id: str
     fetched_at: str = field(default_factory=utcnow)
+    checked: bool = True  # asked and answered 304; False: listed, not due for a check

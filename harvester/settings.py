@@ -114,6 +114,10 @@ HARVESTER_MAX_LIST_PAGES = 2000
 # bounds memory (each open portal holds its queue and walk state) and keeps enough portals
 # open that per-portal delays never leave the global cap idle.
 HARVESTER_ACTIVE_SITES = 64
+# When a stored report page is asked for again, by its age (harvester/recheck.py): pairs of
+# AGE_DAYS:INTERVAL_DAYS. Young reports every run, a year-old one weekly, older ones every 90
+# days; `harvester crawl --recheck-all` asks for every known page.
+HARVESTER_RECHECK = "90:0,365:7,*:90"
 # Which spider class walks a registry row (site -> class): the site's own spider, else its CMS
 # family's, else the generic one (spiders/generic.py). A project with spiders elsewhere points
 # this at its own function.

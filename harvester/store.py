@@ -58,6 +58,7 @@ SCHEMA = {
             "url": str, "report_id": str, "site_id": str, "kind": str, "canonical": int,
             "content_hash": str, "page_hash": str, "published": str, "etag": str,
             "last_modified": str, "twins": str, "attachments": str, "first_seen": str, "last_seen": str,
+            "last_checked": str,
         },
         {"pk": "url", "foreign_keys": [("report_id", "reports", "id")]},
     ),
@@ -206,6 +207,13 @@ class Store:
         else:
             table.insert({"id": agency_id, "name": name, "kind": kind, "level": None if kind == "government" else kind,
                           "parent_code": parent_code, "province": province, "first_seen": seen, "last_seen": seen})
+
+    def discovered_columns(self) -> dict[str, tuple[list[str], str | None]]:
+        """{site id: (columns, family)} of the sites whose columns a run found or knew."""
+        if not self.db["sites"].exists():
+            return {}
+        return {r["id"]: (json.loads(r["columns"]), r["family"] or None)
+                for r in self.db.query("select id, columns, family from sites where columns not in ('', '[]')")}
 
     def record_column(self, site_id: str, url: str, family: str | None = None):
         """A column found by discovery, and the CMS family seen there: kept on the site row (the
@@ -398,26 +406,30 @@ class Store:
                                "attachments": json.dumps({"name": name}, ensure_ascii=False) if name else None}, seen)
             self.choose_canonical(report_id)
 
-    def touch_source(self, url: str, seen: str):
-        """A source that answered 304: it and its report were seen, nothing else changes."""
+    def touch_source(self, url: str, seen: str, checked: bool = True):
+        """A known source seen again: answered 304 (`checked`), or listed and not yet due for
+        a check (harvester/recheck.py). It and its report were seen; nothing else changes."""
         source = self.source_row(url)
         if source is None:
             return
         with self.db.conn:
-            self.db["report_sources"].update(url, {"last_seen": seen})
+            self.db["report_sources"].update(url, dict({"last_seen": seen}, **({"last_checked": seen} if checked else {})))
             self.db["reports"].update(source["report_id"], {"last_seen": seen})
 
     def known_pages(self, site_id: str) -> dict[str, dict]:
-        """{url: {"etag", "last_modified", "twins"}} of one site's report pages stored before
-        (read when the site starts, so a run never holds every site's pages at once)."""
+        """{url: {"etag", "last_modified", "twins", "published", "last_checked"}} of one site's
+        report pages stored before (read when the site starts, so a run never holds every
+        site's pages at once)."""
         return {row["url"]: {"etag": row["etag"], "last_modified": row["last_modified"],
-                             "twins": json.loads(row["twins"] or "[]")}
+                             "twins": json.loads(row["twins"] or "[]"), "published": row["published"],
+                             "last_checked": row["last_checked"] or row["last_seen"]}
                 for row in self.db.query(
-                    "select url, etag, last_modified, twins from report_sources where site_id = ?", [site_id])}
+                    "select url, etag, last_modified, twins, published, last_checked, last_seen "
+                    "from report_sources where site_id = ?", [site_id])}
 
     def _save_source(self, source: dict, seen: str):
         table = self.db["report_sources"]
-        row = dict(source, last_seen=seen)
+        row = dict(source, last_seen=seen, last_checked=seen)
         if not table.count_where("url = ?", [source["url"]]):
             row["first_seen"] = seen
         table.upsert(row, pk="url", alter=True)

@@ -58,7 +58,7 @@ class StorePipeline:
 
     def process_item(self, item):
         if isinstance(item, Unchanged):
-            self.store.touch_source(item.url, item.fetched_at)
+            self.store.touch_source(item.url, item.fetched_at, item.checked)
             self.stats.inc_value("harvester/reports_unchanged")
             self.site_reports[item.site_id] = self.site_reports.get(item.site_id, 0) + 1
         elif isinstance(item, ColumnFound):

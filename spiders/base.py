@@ -146,6 +146,21 @@ class ReportSpider(scrapy.Spider):
         """Whether a column page is of this spider's CMS family (for `harvester add-site`)."""
         return False
 
+    @classmethod
+    def holds_report_column(cls, url: str, html: str) -> bool:
+        """Whether a page of this family is itself the way to its annual reports though it
+        links none (an app page whose categories come as data); families override."""
+        return False
+
+    @staticmethod
+    def platform_column(response) -> bool:
+        """Whether any family takes this page (reached by a 政府信息公开 link) for a column."""
+        if not isinstance(response, HtmlResponse):
+            return False
+        from spiders.generic import FAMILIES
+
+        return any(cls.holds_report_column(response.url, response.text) for cls in FAMILIES.values())
+
     # --- start --------------------------------------------------------------------------------
     async def start(self):
         for url in self.site.columns:  # never filtered: a resumed run must read its lists again
@@ -163,6 +178,9 @@ class ReportSpider(scrapy.Spider):
         columns = discover.column_links(html, response.url)
         if columns:
             yield from self.column_found(columns[0], response.url, fetch=True)
+            return
+        if depth and self.platform_column(response):  # a platform's app page holding the reports
+            yield from self.column_found(response.url, response.url, response=response)
             return
         links = discover.disclosure_links(html, response.url)[:3]
         if depth == 0:
@@ -187,7 +205,8 @@ class ReportSpider(scrapy.Spider):
 
     def probe_column(self, response):
         """A guessed column path answered: read it if it is a report column, else go on."""
-        if isinstance(response, HtmlResponse) and discover.looks_like_column(response.text, response.url):
+        if isinstance(response, HtmlResponse) and (discover.looks_like_column(response.text, response.url)
+                                                   or self.platform_column(response)):
             yield from self.column_found(response.url, response.url, response=response)
         else:
             yield from self.probe_missed(None)
@@ -269,12 +288,12 @@ class ReportSpider(scrapy.Spider):
                   if self.wants(e["title"]) and canonical_url(e["url"]) not in self.list_pages]
         for entry in wanted:
             seen = self.known.get(entry["url"])
-            if seen is not None and not (seen.get("etag") or seen.get("last_modified")):
-                # stored, and the portal gives no validator to ask "changed?": not re-fetched
-                # (a --full run re-reads it); the list still shows it, so it was seen.
-                yield Unchanged(url=entry["url"], site_id=self.site.id)
+            if seen is not None and not seen.get("due", True):
+                # stored, and not due for a check by its age (harvester/recheck.py): not
+                # fetched; the list still shows it, so it was seen.
+                yield Unchanged(url=entry["url"], site_id=self.site.id, checked=False)
                 yield from self.unstored_twins(entry["url"], entry, response.url)
-            else:
+            else:  # new, or due: asked "changed?" where the portal gives a validator
                 yield self.report_request(entry, response)
         if self.known and self.stop_early:
             fresh = [e for e in wanted if e["url"] not in self.known]

@@ -178,6 +178,12 @@ class GkmlptSpider(ReportSpider):
         return "/gkmlpt/" in (url or "") or bool(CONFIG.search(html) and SID.search(html)
                                                  and re.search(r"gkmlpt|TREE", html))
 
+    @classmethod
+    def holds_report_column(cls, url, html):
+        """The platform's app page (/gkmlpt/index) whose TREE has an annual-report category."""
+        html = html or ""
+        return bool(CONFIG.search(html) and tree_categories(assigned_literal(html, "TREE")))
+
     # --- list pages ---------------------------------------------------------------------------
     def column_request(self, url: str, dont_filter: bool = False, **meta) -> scrapy.Request:
         # /gkmlpt/index#721 and #722 are one URL to the dupefilter: never filter a hashed column.

@@ -6,6 +6,7 @@ a `harvester crawl --proxy` subprocess through it.
 
 from __future__ import annotations
 
+import sqlite3
 from urllib.parse import urlsplit
 
 import pytest
@@ -26,7 +27,10 @@ def report_fetches(sb, urls: set[str], status: int = 200) -> list[str]:
     return [r["url"] for r in sb.request_log.snapshot() if r["url"] in urls and r["status"] == status]
 
 
-def test_second_run_fetches_only_new_and_changed_pages(sandbox, tmp_path):
+def test_second_run_fetches_only_new_pages_and_rechecks_old_ones_on_their_schedule(sandbox, tmp_path):
+    """An edit of an old report is found when the report is due for a check (harvester/recheck.py),
+    not on every run: the second run asks for nothing stored, the third (its last check now 100
+    days back, as if time had passed) asks again and finds the new version."""
     db = tmp_path / "r.db"
     site = "hb-xianning-zwsjj"
     run_harvester("crawl", "--site", site, "--proxy", sandbox.proxy_url, "--db", str(db))
@@ -40,20 +44,42 @@ def test_second_run_fetches_only_new_and_changed_pages(sandbox, tmp_path):
     sandbox.request_log.clear()
 
     out = run_harvester("crawl", "--site", site, "--proxy", sandbox.proxy_url, "--db", str(db)).stdout
+    assert report_fetches(sandbox, known) == [] and report_fetches(sandbox, known, 304) == [], \
+        "no stored report is due a day after its check"
+    assert report_fetches(sandbox, {new["url"]}) == [new["url"]]
+    assert rows(db, "select count(*) n from reports")[0]["n"] == reports_before + 1
+    assert rows(db, "select count(*) n from report_versions")[0]["n"] == versions_before + 1
+    assert "new 1, changed 0" in out
+
+    with sqlite3.connect(db) as con:  # time passes: every stored page was last checked 100 days ago
+        con.execute("update report_sources set last_checked = date('now', '-100 days')")
+    sandbox.request_log.clear()
+    out = run_harvester("crawl", "--site", site, "--proxy", sandbox.proxy_url, "--db", str(db)).stdout
     full_fetches = set(report_fetches(sandbox, known))
     assert edited["url"] in full_fetches
     assert full_fetches <= {edited["url"], *edited["mirrors"]}, "only the edited report may come back in full"
-    assert report_fetches(sandbox, {new["url"]}) == [new["url"]]
-    assert rows(db, "select count(*) n from reports")[0]["n"] == reports_before + 1
+    pages = {r["url"] for r in rows(db, "select url from report_sources where kind = 'page'")} - {new["url"]}
+    assert set(report_fetches(sandbox, known, 304)) | full_fetches >= pages, "every due page was asked again"
     assert rows(db, "select count(*) n from report_versions")[0]["n"] == versions_before + 2  # new report + new version
     current = rows(db, "select r.version, a.natural_person from reports r join report_sources s on s.report_id = r.id "
                        "join applications a on a.report_id = r.id and a.row = 'new_received' where s.url = ?",
                    [edited["url"]])
     assert current == [{"version": 2, "natural_person": 77}]
     run = rows(db, "select new_reports, changed_reports, unchanged_reports from crawl_runs order by id desc limit 1")[0]
-    assert (run["new_reports"], run["changed_reports"]) == (1, 1)
+    assert (run["new_reports"], run["changed_reports"]) == (0, 1)
     assert run["unchanged_reports"] >= 1
-    assert "new 1, changed 1" in out
+    assert "new 0, changed 1" in out
+
+
+def test_recheck_all_asks_for_every_known_page(sandbox, tmp_path):
+    db = tmp_path / "r.db"
+    site = "gx-bbwb"
+    run_harvester("crawl", "--site", site, "--proxy", sandbox.proxy_url, "--db", str(db))
+    known = {r["url"] for r in rows(db, "select url from report_sources where kind = 'page'")}
+    sandbox.request_log.clear()
+    run_harvester("crawl", "--site", site, "--proxy", sandbox.proxy_url, "--db", str(db), "--recheck-all")
+    asked = set(report_fetches(sandbox, known)) | set(report_fetches(sandbox, known, 304))
+    assert asked == known
 
 
 def test_full_rerun_rechecks_every_known_page(sandbox, tmp_path):

@@ -110,6 +110,7 @@ def test_province_recrawl_covers_every_government_of_guangxi(tmp_path, web):
     line = next(l for l in done.stdout.splitlines() if l.startswith("portals:"))
     counts = rows(db, "select count(*) walked, sum(answered > 0) answered, sum(column_found > 0 or site_id in "
                       "(select id from sites where columns != '[]')) col, sum(reports > 0) rep from crawl_sites")[0]
+    assert counts["walked"] == len(walked) and counts["col"] >= counts["rep"] > 100
     assert line == (f"portals: {counts['walked']} walked, {counts['answered']} answered, {counts['col']} with a "
                     f"report column, {counts['rep']} with reports")
     n, missing = recall(db, web.truth(province="广西壮族自治区"))
