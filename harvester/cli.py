@@ -15,6 +15,7 @@ advice to run `harvester --debug ...` for the traceback.
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 from pathlib import Path
@@ -218,6 +219,8 @@ def add_site(url, province, agency, homepage, registry_path, proxy):
     url = check_url(url, "URL")
     if proxy:
         proxy = check_url(proxy, "--proxy")
+    if Path(registry_path).is_file() and not os.access(registry_path, os.W_OK):  # found out before fetching
+        raise UserError(f"{registry_path} is read-only: make it writable or give --registry a writable copy")
     try:
         site = add(url, province=province, agency=agency, homepage=homepage, registry_path=registry_path, proxy=proxy)
     except (AddSiteError, registry.RegistryError) as e:

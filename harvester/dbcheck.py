@@ -17,6 +17,7 @@ import sqlite3
 from pathlib import Path
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
+_GIVE = "give the file `harvester crawl --db` wrote"
 # Tables every harvest has had since the first version of the store (harvester.store.SCHEMA).
 HARVEST_TABLES = ("sites", "reports", "report_sources")
 
@@ -64,26 +65,27 @@ def check_harvest(path: str | Path, *, allow_pending: bool = False) -> set[str]:
     if not path.exists():
         raise DatabaseError(f"no database at {path}: run `harvester crawl --db {path}` first")
     if path.is_dir():
-        raise DatabaseError(f"{path} is a folder, not a database file: give the .db file `harvester crawl --db` wrote")
+        raise DatabaseError(f"{path} is a folder, not a database file: {_GIVE}")
     head = _head(path)
     if not head:
-        raise DatabaseError(f"{path} is an empty file, not a harvest database: give the file `harvester crawl --db` wrote")
+        raise DatabaseError(f"{path} is an empty file, not a harvest database: {_GIVE}")
     if head != SQLITE_MAGIC:
-        raise DatabaseError(f"{path} is not a SQLite database: give the file `harvester crawl --db` wrote")
+        raise DatabaseError(f"{path} is not a SQLite database: {_GIVE}")
     holder = lock_holder(path)
     if holder:
         raise DatabaseError(f"a crawl is writing {path} ({holder}): browse it when the run has ended")
-    pending = [] if allow_pending else [p for p in (Path(f"{path}-wal"), Path(f"{path}-journal")) if p.exists() and p.stat().st_size]
+    companions = () if allow_pending else (Path(f"{path}-wal"), Path(f"{path}-journal"))
+    pending = [p for p in companions if p.exists() and p.stat().st_size]
     if pending:
         raise DatabaseError(f"{path} has writes not yet folded in ({pending[0].name}, left by an interrupted run): "
                             f"run `harvester prepare --db {path}` first")
     names = table_names(path)
     if not names:
-        raise DatabaseError(f"{path} is an empty SQLite database, not a harvest: give the file `harvester crawl --db` wrote")
+        raise DatabaseError(f"{path} is an empty SQLite database, not a harvest: {_GIVE}")
     missing = [t for t in HARVEST_TABLES if t not in names]
     if missing:
         raise DatabaseError(f"{path} is a SQLite database but not a harvest (no {', '.join(missing)} table; it has "
-                            f"{_describe_tables(names)}): give the file `harvester crawl --db` wrote")
+                            f"{_describe_tables(names)}): {_GIVE}")
     return names
 
 

@@ -10,7 +10,7 @@ import shutil
 
 import pytest
 
-from hostile_helpers import ROOT, SITE, assert_refused, run_cli, snapshot
+from hostile_helpers import ROOT, SITE, assert_refused, read_only, run_cli, snapshot
 
 BAD_URLS = {
     "ftp://ftp.example.gov.cn/zfxxgk/nb/": "uses ftp://, which is not supported",
@@ -53,3 +53,13 @@ def test_crawl_refuses_a_proxy_it_cannot_use(proxy, tmp_path):
 @pytest.mark.parametrize("url", ["ftp://example.gov.cn/nb.html", "http://example.gov.cn:abc/"])
 def test_parse_refuses_an_address_it_cannot_fetch(url):
     assert_refused(run_cli("parse", url), "URL", url)
+
+
+def test_add_site_refuses_a_read_only_registry_before_fetching(registry_copy):
+    """The address is a closed loopback port: a fetch would say `cannot fetch`, not read-only."""
+    before = snapshot(registry_copy.parent)
+    with read_only(registry_copy):
+        line = assert_refused(run_cli("add-site", "http://127.0.0.1:9/zfxxgk/nb/", "--registry", registry_copy),
+                              f"{registry_copy} is read-only")
+    assert "cannot fetch" not in line
+    assert snapshot(registry_copy.parent) == before
