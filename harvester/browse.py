@@ -12,17 +12,21 @@ end of every run.
 `serve` runs Datasette on the file read-only (immutable), always under the database name
 `reports`, with data/metadata.yml (descriptions, facets, canned queries, dashboards), the
 templates and the small plugin in harvester/datasette/ (the report view at /-/report/ID and the
-stored raw page at /-/page/HASH).
+stored raw page at /-/page/HASH). Serving never writes: it refuses a file that is not a harvest
+or that the crawl has not prepared (`check_servable`), and prepares nothing in place; a
+harvest prepared by another version is served as it is, with a note to run `prepare`.
 """
 
 from __future__ import annotations
 
 import csv
 import sqlite3
+import sys
 from pathlib import Path
 
 import sqlite_utils
 
+from harvester.dbcheck import DatabaseError, check_harvest, check_writable
 from harvester.store import APPLICANT_COLUMNS, SCHEMA, Store
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -280,13 +284,16 @@ def load_metadata(path: str | Path = METADATA_PATH) -> dict:
 
 
 def datasette_app(db: str | Path, metadata: str | Path = METADATA_PATH):
-    """A Datasette instance on `db` (read-only, immutable), named `reports`, with our extras."""
+    """A Datasette instance on `db` (read-only, immutable), named `reports`, with our extras.
+
+    Raises DatabaseError when `db` is not a prepared harvest (see check_servable)."""
+    check_servable(db)
+    return _datasette(Path(db), metadata)
+
+
+def _datasette(db: Path, metadata: str | Path):
     from datasette.app import Datasette
 
-    db = Path(db)
-    if not db.exists():
-        raise FileNotFoundError(f"no such database: {db}")
-    _checkpoint(db)
     ds = Datasette(
         immutables=[str(db)],
         metadata=load_metadata(metadata),
@@ -302,40 +309,78 @@ def datasette_app(db: str | Path, metadata: str | Path = METADATA_PATH):
     return ds
 
 
-def _checkpoint(db: Path):
-    """An immutable open ignores the WAL: fold any pending WAL into the file first."""
-    wal = db.with_name(db.name + "-wal")
-    if wal.exists() and wal.stat().st_size:
-        conn = sqlite3.connect(str(db))
+def check_servable(db: str | Path) -> list[str]:
+    """Refuse (DatabaseError, one line) what cannot be browsed without writing: not a harvest,
+    or a harvest the crawl never prepared. Returns notes on what is prepared but not current
+    (the views or labels of another version). Reads only, through an immutable connection."""
+    names = check_harvest(db)
+    missing = [t for t in SCHEMA if t not in names]
+    missing += [t for t in ("labels", *_views(), "reports_fts") if t not in names]
+    if missing:
+        raise DatabaseError(f"{db} is not prepared for browsing (no {', '.join(missing)}): "
+                            f"run `harvester prepare --db {db}` (it writes them) or let a crawl end")
+    conn = sqlite3.connect(Path(db).absolute().as_uri() + "?immutable=1", uri=True)
+    try:
+        have = dict(conn.execute("select name, sql from sqlite_master where type = 'view'").fetchall())
+        stale = [name for name, sql in _views().items() if have.get(name) != f"CREATE VIEW [{name}] AS {sql}"]
+        if _label_rows(conn) != _sorted_labels(load_labels()):
+            stale.append("labels")
+        reports = conn.execute("select count(*) from reports").fetchone()[0]
         try:
-            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        finally:
-            conn.close()
+            indexed = conn.execute("select count(*) from reports_fts_docsize").fetchone()[0]
+        except sqlite3.Error:
+            indexed = None
+        if indexed != reports:
+            stale.append("reports_fts")
+    except sqlite3.Error as e:
+        raise DatabaseError(f"{db} cannot be read as a harvest ({e}): run `harvester prepare --db {db}`") from None
+    finally:
+        conn.close()
+    if stale:
+        return [f"{db}: {', '.join(stale)} not current (prepared by another version?): "
+                f"run `harvester prepare --db {db}` to update them"]
+    return []
 
 
-def serve(db: str | Path, port: int = 8001, host: str = "127.0.0.1", *, prepare_first: bool = True,
+def prepare_file(db: str | Path) -> dict:
+    """`prepare` for a user-named file: only an existing, writable harvest (never another
+    program's database, never a new file), with a pending WAL folded in. One-line
+    DatabaseError otherwise."""
+    db = Path(db)
+    check_writable(db)
+    if not db.exists():
+        raise DatabaseError(f"no database at {db}: run `harvester crawl --db {db}` first")
+    check_harvest(db, allow_pending=True)
+    return prepare(db)
+
+
+def serve(db: str | Path, port: int = 8001, host: str = "127.0.0.1", *,
           metadata: str | Path = METADATA_PATH):
     """Run Datasette on `db` until interrupted: read-only, on http://host:port/.
 
-    With `prepare_first` (the default) the views, labels and FTS index are made current first
-    (a no-op on a database the crawl already prepared).
+    Writes nothing, neither in the file nor beside it: a file that is not a prepared harvest is
+    refused with a DatabaseError before the server starts.
     """
     import asyncio
 
     import uvicorn
 
-    if not Path(db).exists():
-        raise FileNotFoundError(f"no such database: {db}")
-    if prepare_first:
-        try:
-            prepare(db)
-        except sqlite3.OperationalError as e:  # a read-only file: serve what it has
-            import warnings
-
-            warnings.warn(f"could not prepare {db} ({e}); serving it as it is", stacklevel=2)
-    ds = datasette_app(db, metadata)
+    for note in check_servable(db):
+        sys.stderr.write(f"note: {note}\n")
+    _check_address(host, port)
+    ds = _datasette(Path(db), metadata)
     asyncio.run(ds.invoke_startup())
     uvicorn.run(ds.app(), host=host, port=port, log_level="warning", lifespan="on", workers=1)
+
+
+def _check_address(host: str, port: int):
+    """Raise OSError (address in use, unknown host) before uvicorn would log it as a traceback."""
+    import socket
+
+    family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        probe.bind(address)
 
 
 def datasette_command(db: str | Path = "data/reports.db") -> list[str]:
@@ -358,10 +403,13 @@ def main(argv: list[str] | None = None):
     parser.add_argument("--port", type=int, default=8001)
     parser.add_argument("--host", default="127.0.0.1")
     args = parser.parse_args(argv)
-    if args.command == "prepare":
-        print(prepare(args.db))
-    else:
-        serve(args.db, port=args.port, host=args.host)
+    try:
+        if args.command == "prepare":
+            print(prepare_file(args.db))
+        else:
+            serve(args.db, port=args.port, host=args.host)
+    except DatabaseError as e:
+        sys.exit(f"error: {e}")
 
 
 if __name__ == "__main__":

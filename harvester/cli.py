@@ -4,21 +4,29 @@
     harvester parse PATH_OR_URL [--json]
     harvester sandbox [--port N] [--national] [--latency] [--no-walls]
     harvester registry list|stats|import
+    harvester serve [--db PATH] [--port N]
+    harvester prepare [--db PATH]
 
-Errors a user can cause (a missing file, a bad argument, an unreadable page) print one line
-and exit non-zero; they never show a traceback.
+Errors a user can cause (a missing file, a bad argument, an unreadable page, a database that
+is read-only or not a harvest) print one line and exit non-zero, decided before anything is
+written; they never show a traceback. Anything unforeseen also ends in one line, with the
+advice to run `harvester --debug ...` for the traceback.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import re
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import click
 
 from harvester import registry
 from harvester.crawl import DEFAULT_DB, DEFAULT_REGISTRY
+from harvester.dbcheck import DatabaseError
 from harvester.runlock import RunLocked
 
 
@@ -26,18 +34,54 @@ class UserError(click.ClickException):
     """A one-line error for the user (exit code 1)."""
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class GuardedGroup(click.Group):
+    """Why: a traceback tells a user nothing they can act on. Whatever a command did not
+    foresee ends in one line and exit 1; `harvester --debug ...` shows the traceback."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit):
+            raise
+        except KeyboardInterrupt:
+            raise UserError("interrupted") from None
+        except Exception as e:
+            if ctx.params.get("debug"):
+                raise
+            message = " ".join(str(e).split()) or "no message"
+            raise UserError(f"unexpected {type(e).__name__}: {message} (run `harvester --debug ...` "
+                            "for the traceback)") from None
+
+
+@click.group(cls=GuardedGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="gov-report-harvester")
-def main():
+@click.option("--debug", is_flag=True, help="Show the traceback of an unexpected error.")
+def main(debug):
     """Harvest China's 政府信息公开工作年度报告 (annual reports on government information
     disclosure) from government portals into SQLite."""
+
+
+def check_url(url: str, what: str) -> str:
+    """Refuse at once an address the crawler cannot fetch: not http(s), no host, a bad port."""
+    url = url.strip()
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a port that is not a number or out of range
+    except ValueError as e:
+        raise UserError(f"{what} {url!r} is not a valid address ({e}): give it as http://host/path") from None
+    if parts.scheme.lower() not in ("http", "https"):
+        uses = f"uses {parts.scheme}://, which is not supported" if "://" in url else "has no http:// or https://"
+        raise UserError(f"{what} {url!r} {uses}: give an http:// or https:// address")
+    if not parts.hostname or any(c.isspace() for c in url):
+        raise UserError(f"{what} {url!r} is not a valid address: give it as http://host/path")
+    return url
 
 
 @main.command()
 @click.option("--province", help="Only sites of this province: full name, short name (广西) or code (45).")
 @click.option("--site", "sites", multiple=True, help="Only this registry site id (repeatable).")
 @click.option("--year", "years", multiple=True, type=int, help="Only reports on this year (repeatable).")
-@click.option("--db", default=str(DEFAULT_DB), show_default=True, type=click.Path(dir_okay=False), help="SQLite database.")
+@click.option("--db", default=str(DEFAULT_DB), show_default=True, type=click.Path(), help="SQLite database.")
 @click.option("--sandbox", is_flag=False, flag_value="national", default=None, type=click.Choice(["national", "hand"]),
               help="Crawl the offline sandbox web instead of the real portals: every registry portal "
                    "(national, the default), or only the hand-made real-shaped portals (--sandbox hand).")
@@ -54,6 +98,8 @@ def main():
 def crawl(province, sites, years, db, sandbox, proxy, registry_path, full, recheck_all, overrides, log_level):
     """Crawl registry sites and store their annual reports."""
     from harvester.crawl import crawl as run_crawl
+    from harvester.dbcheck import check_writable
+    from harvester.settingscheck import SettingError, check_settings
 
     settings = {}
     for pair in overrides:
@@ -61,6 +107,15 @@ def crawl(province, sites, years, db, sandbox, proxy, registry_path, full, reche
         if not sep or not name.isupper():
             raise UserError(f"--set takes NAME=VALUE with an upper-case Scrapy setting name, not {pair!r}")
         settings[name] = value
+    try:  # everything a run needs is checked before the run is recorded
+        settings = check_settings(settings)
+        check_writable(db)
+    except SettingError as e:
+        raise UserError(f"--set: {e}") from None
+    except DatabaseError as e:
+        raise UserError(str(e)) from None
+    if proxy:
+        proxy = check_url(proxy, "--proxy")
     try:
         summary = run_crawl(db, province=province, sites=list(sites) or None, years=list(years) or None,
                             sandbox=sandbox, proxy=proxy, registry_path=registry_path, full=full,
@@ -105,17 +160,21 @@ def parse(source, as_json, no_ocr):
 
 def read_source(source: str) -> tuple[bytes, str | None]:
     """Bytes and Content-Type of a file or URL; a clear one-line error when it cannot be read."""
-    if source.startswith(("http://", "https://")):
+    if re.match(r"[A-Za-z][A-Za-z0-9+.-]*://", source):
+        import http.client
         import urllib.error
         import urllib.request
 
+        source = check_url(source, "URL")
         request = urllib.request.Request(source, headers={"User-Agent": "gov-report-harvester/0.1"})
         try:
             with urllib.request.urlopen(request, timeout=30) as answer:
                 return answer.read(), answer.headers.get("Content-Type")
-        except (urllib.error.URLError, OSError, ValueError) as e:
+        except (urllib.error.URLError, OSError, ValueError, http.client.HTTPException) as e:
             raise UserError(f"cannot fetch {source}: {getattr(e, 'reason', e)}") from None
     path = Path(source)
+    if path.exists() and not path.is_file() and not path.is_dir():
+        raise UserError(f"not a regular file: {source}")
     try:
         return path.read_bytes(), None
     except FileNotFoundError:
@@ -127,8 +186,9 @@ def read_source(source: str) -> tuple[bytes, str | None]:
 
 
 @main.command()
-@click.option("--db", default=str(DEFAULT_DB), show_default=True, type=click.Path(dir_okay=False), help="SQLite database.")
-@click.option("--port", default=8001, show_default=True, type=int, help="Port of the Datasette server.")
+@click.option("--db", default=str(DEFAULT_DB), show_default=True, type=click.Path(), help="SQLite database.")
+@click.option("--port", default=8001, show_default=True, type=click.IntRange(1, 65535),
+              help="Port of the Datasette server.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 def serve(db, port, host):
     """Browse the harvest with Datasette (read-only), with report views and canned queries."""
@@ -136,8 +196,24 @@ def serve(db, port, host):
 
     try:
         run_serve(db, port=port, host=host)
-    except FileNotFoundError:
-        raise UserError(f"no database at {db}: run `harvester crawl` first") from None
+    except DatabaseError as e:
+        raise UserError(str(e)) from None
+    except OSError as e:  # the port is taken, an unknown host
+        raise UserError(f"cannot serve on {host}:{port}: {e.strerror or e}") from None
+
+
+@main.command()
+@click.option("--db", default=str(DEFAULT_DB), show_default=True, type=click.Path(), help="SQLite database.")
+def prepare(db):
+    """Ready a harvest for browsing (views, labels, full-text index); a crawl does it at its end."""
+    from harvester.browse import prepare_file
+
+    try:
+        done = prepare_file(db)
+    except DatabaseError as e:
+        raise UserError(str(e)) from None
+    click.echo(f"{db}: labels {done['labels']}, views changed: {', '.join(done['views']) or 'none'}, "
+               f"full-text index {done['fts']}")
 
 
 @main.command("add-site")
@@ -155,6 +231,11 @@ def add_site(url, province, agency, homepage, registry_path, proxy, parent):
     from harvester.discover import AddSiteError
     from harvester.discover import add_site as add
 
+    url = check_url(url, "URL")
+    if proxy:
+        proxy = check_url(proxy, "--proxy")
+    if Path(registry_path).is_file() and not os.access(registry_path, os.W_OK):  # found out before fetching
+        raise UserError(f"{registry_path} is read-only: make it writable or give --registry a writable copy")
     try:
         before = {s.id for s in registry.load(registry_path)}
         site = add(url, province=province, agency=agency, homepage=homepage, registry_path=registry_path,
@@ -236,7 +317,8 @@ def registry_import(csv_path, source, dry_run, registry_path):
 
 
 @main.command()
-@click.option("--port", default=8899, show_default=True, type=int, help="Loopback port of the sandbox proxy.")
+@click.option("--port", default=8899, show_default=True, type=click.IntRange(1, 65535),
+              help="Loopback port of the sandbox proxy.")
 @click.option("--national", is_flag=True, help="Also serve every registry host (data/sites.csv): the national sandbox.")
 @click.option("--latency", is_flag=True, help="National hosts answer with their response delays.")
 @click.option("--no-walls", is_flag=True, help="Serve no JavaScript wall anywhere.")

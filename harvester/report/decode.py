@@ -8,6 +8,7 @@ the reading that decodes cleanly instead of trusting any single declaration.
 from __future__ import annotations
 
 import codecs
+import re
 
 from w3lib.encoding import (html_body_declared_encoding, http_content_type_encoding, read_bom,
                             resolve_encoding)
@@ -17,6 +18,10 @@ from .errors import ParseError
 # Single-byte codecs decode any byte string "cleanly", so they are tried last.
 _LATIN = {"cp1252", "latin_1", "iso8859_1", "ascii"}
 _BINARY_MAGIC = (b"%PDF", b"PK\x03\x04", b"\xd0\xcf\x11\xe0", b"\x89PNG", b"\xff\xd8\xff", b"GIF8")
+# What an lxml tree cannot hold: C0 controls but tab, LF and CR, NUL, lone surrogates, U+FFFE and
+# U+FFFF (lxml refuses them, or the HTML parser drops the rest of the page after NUL or a
+# surrogate); DEL too, which a browser does not show either.
+_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 
 
 def _codec(label: str | None) -> str | None:
@@ -32,9 +37,22 @@ def _codec(label: str | None) -> str | None:
         return None
 
 
+def clean_controls(text: str) -> str:
+    """Drop the characters an lxml tree cannot hold, so one stray byte costs a cell at most,
+    never the page; a form feed (HTML whitespace) becomes a space."""
+    if _UNSAFE.search(text) is None:
+        return text
+    return _UNSAFE.sub(lambda m: " " if m.group() == "\x0c" else "", text)
+
+
 def decode_html(body: bytes, content_type: str | None = None) -> str:
     """Decode a page: BOM, then valid UTF-8, then the declared charsets that decode cleanly
-    (header before meta), then GB18030; never raises on odd bytes (replacement characters)."""
+    (header before meta), then GB18030; never raises on odd bytes (replacement characters).
+    The text comes back cleaned of what no HTML tree can hold (clean_controls)."""
+    return clean_controls(_decode(body, content_type))
+
+
+def _decode(body: bytes, content_type: str | None) -> str:
     if isinstance(body, str):
         return body
     if not body:

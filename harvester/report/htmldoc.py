@@ -12,6 +12,7 @@ import re
 from lxml import etree
 
 from .cells import Row, line
+from .decode import clean_controls
 from .grid import IMAGE_MARK, is_data_table, is_leaf, table_rows, text_of
 
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*>", re.I)
@@ -42,7 +43,7 @@ class Page:
 
 def read_html(text: str) -> Page:
     """Rows of the page body (text lines, table grid rows, image markers) and page facts."""
-    text = _XML_DECL.sub("", text, count=1)
+    text = clean_controls(_XML_DECL.sub("", text, count=1))
     try:
         doc = etree.fromstring(text, _PARSER)
     except (etree.ParserError, etree.XMLSyntaxError, ValueError):

@@ -140,6 +140,7 @@ class Server:
 @pytest.fixture(scope="session")
 def server(harvest) -> Server:
     port = free_port()
+    db_hash = sha256_file(harvest.db)  # before the server starts: serving must not write at all
     log = open(harvest.db.with_suffix(".serve.log"), "w")
     process = subprocess.Popen(
         [sys.executable, "-m", "harvester.browse", "serve", "--db", str(harvest.db), "--port", str(port)],
@@ -157,7 +158,7 @@ def server(harvest) -> Server:
             process.kill()
             raise RuntimeError("datasette did not start: " + harvest.db.with_suffix(".serve.log").read_text())
         time.sleep(0.2)
-    yield Server(url, harvest.db, sha256_file(harvest.db), process)
+    yield Server(url, harvest.db, db_hash, process)
     process.terminate()
     try:
         process.wait(timeout=10)
