@@ -99,6 +99,7 @@ def crawl(province, sites, years, db, sandbox, proxy, registry_path, full, reche
     """Crawl registry sites and store their annual reports."""
     from harvester.crawl import crawl as run_crawl
     from harvester.dbcheck import check_writable
+    from harvester.recheck import ScheduleError
     from harvester.settingscheck import SettingError, check_settings
 
     settings = {}
@@ -121,7 +122,7 @@ def crawl(province, sites, years, db, sandbox, proxy, registry_path, full, reche
                             sandbox=sandbox, proxy=proxy, registry_path=registry_path, full=full,
                             recheck_all=recheck_all,
                             log_level=log_level.upper(), settings=settings or None)
-    except (registry.RegistryError, RunLocked) as e:
+    except (registry.RegistryError, RunLocked, ScheduleError) as e:
         raise UserError(str(e)) from None
     for line in summary.lines():
         click.echo(line)
@@ -143,9 +144,11 @@ def parse(source, as_json, no_ocr):
     result = parse_bytes(body, url=url, content_type=content_type, name=None if url else source, ocr=not no_ocr)
     if result.get("parse_status") == "failed" and result.get("source_format") in (None, "binary"):
         raise UserError(f"{source}: {result.get('parse_reason')}")
-    if as_json:
+    if as_json:  # a failed read is printed too: the JSON says why, for scripts and the scorer
         click.echo(json.dumps(result, ensure_ascii=False, indent=1))
         return
+    if result.get("parse_status") == "failed":  # a file that could not be read: one line, exit 1
+        raise UserError(f"{source}: {result.get('source_format')} file not read: {result.get('parse_reason')}")
     click.echo(f"{result.get('title')} | {result.get('agency')} | {result.get('province')} | year {result.get('year')}")
     click.echo(f"report: {result.get('is_report')}  format: {result.get('format')}  "
                f"status: {result.get('parse_status')}  balanced: {result.get('balanced')}")

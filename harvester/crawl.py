@@ -118,9 +118,15 @@ def crawl(
     conditional requests on the schedule of harvester/recheck.py); `recheck_all=True` asks
     again for every known page; `full=True` re-crawls everything.
     """
+    from harvester.dbcheck import check_writable
+    from harvester.settingscheck import check_settings
+
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "harvester.settings")
+    # everything a run needs is checked before anything is recorded
+    settings = check_settings(settings or {})
+    recheck.parse_schedule(settings.get("HARVESTER_RECHECK") or recheck.DEFAULT)
+    db = check_writable(db)
     chosen = registry.select(registry.load(registry_path), province=province, site_ids=sites)
-    db = Path(db)
     skipped = [s.id for s in chosen if not s.crawlable]  # no homepage known: nothing to start from
     chosen = [s for s in chosen if s.crawlable]
     with contextlib.ExitStack() as stack:

@@ -165,7 +165,6 @@ class Store:
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite_utils.Database(self.path)
         self.db.execute("PRAGMA journal_mode=WAL")
         # WAL with NORMAL sync: a killed process loses nothing committed (the OS holds the WAL);

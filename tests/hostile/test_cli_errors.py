@@ -19,8 +19,8 @@ from hostile_helpers import SITE, assert_refused, run_cli, snapshot
     ("missing", "no such file"),
     ("folder", "is a directory, not a page"),
     ("device", "not a regular file"),
-    ("pdf", "not an HTML page or text"),
-    ("binary", "not an HTML page or text"),
+    ("pdf", "pdf file not read: truncated PDF"),
+    ("binary", "binary data of no known document format"),
 ])
 def test_parse_refuses_what_is_not_a_page(kind, message, tmp_path):
     path = {"missing": tmp_path / "none.html", "folder": tmp_path, "device": "/dev/zero"}.get(kind)
@@ -37,7 +37,7 @@ def test_parse_refuses_what_is_not_a_page(kind, message, tmp_path):
 def test_crawl_refuses_a_registry_that_is_not_one(kind, tmp_path):
     """Whatever the registry's format (it is moving from TOML to CSV), these are no registry:
     the one line names the file."""
-    registry = tmp_path / "sites.toml"
+    registry = tmp_path / "sites.csv"
     if kind == "binary":
         registry.write_bytes(bytes(range(128, 256)) * 20)
     before = snapshot(tmp_path)
@@ -65,7 +65,7 @@ def test_an_unforeseen_error_is_one_line_and_debug_shows_the_traceback(tmp_path,
     def broken(*args, **kwargs):
         raise KeyError("something no one foresaw")
 
-    monkeypatch.setattr("harvester.report.parse", broken)
+    monkeypatch.setattr("harvester.report.parse_bytes", broken)
     result = CliRunner().invoke(cli.main, ["parse", str(page)])
     assert result.exit_code == 1
     lines = result.output.strip().splitlines()

@@ -28,8 +28,8 @@ BAD_URLS = {
 
 @pytest.fixture
 def registry_copy(tmp_path):
-    path = tmp_path / "sites.toml"
-    shutil.copyfile(ROOT / "data" / "sites.toml", path)
+    path = tmp_path / "sites.csv"
+    shutil.copyfile(ROOT / "data" / "sites.csv", path)
     return path
 
 
