@@ -18,6 +18,22 @@ from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
 logger = logging.getLogger(__name__)
 
 
+# What a page in the browser may not fetch: pictures, styles, fonts and media (a wall's script
+# and a list's script are what the browser is for), and nothing beyond the page's own portal
+# (a browser's calls to its vendor, analytics, other sites).
+BLOCKED_RESOURCES = {"image", "stylesheet", "font", "media", "manifest", "other"}
+
+
+def abort_request(request) -> bool:
+    """PLAYWRIGHT_ABORT_REQUEST: True for a request the page does not need (see above)."""
+    if request.resource_type in BLOCKED_RESOURCES:
+        return True
+    frame = request.frame if request.resource_type != "document" else None
+    page_host = urlsplit(frame.url).hostname if frame is not None and frame.url.startswith("http") else None
+    host = urlsplit(request.url).hostname
+    return bool(page_host and host and host != page_host)
+
+
 def browser_context(url: str) -> str:
     """The browser context a page opens in: one per portal host, so the cookie a JavaScript
     wall sets on one page (robots.txt, say) serves the host's next pages and no other host's."""

@@ -204,8 +204,9 @@ def _crawl(db: Path, chosen, *, province, sites, years, sandbox, proxy, registry
         if full:
             return {}
         pages = reader.known_pages(site_id)
-        for page in pages.values():
-            page["due"] = recheck_all or recheck.due(page["published"], page["last_checked"], schedule)
+        for page in pages.values():  # only listed pages are asked for; twins follow their page
+            page["due"] = page["kind"] == "page" and (
+                recheck_all or recheck.due(page["published"], page["last_checked"], schedule))
         return pages
     process = CrawlerProcess(project)
     crawler = process.create_crawler(HarvestSpider)

@@ -65,9 +65,16 @@ PLAYWRIGHT_LAUNCH_OPTIONS = {
     "args": [
         "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--ignore-certificate-errors",
+        "--ignore-certificate-errors", "--no-pings", "--disable-domain-reliability",
+        "--disable-client-side-phishing-detection", "--disable-default-apps", "--no-service-autorun",
+        "--disable-features=OptimizationHints,MediaRouter,Translate,AutofillServerCommunication,"
+        "CertificateTransparencyComponentUpdater,SafeBrowsing,InterestFeedContentSuggestions,HttpsUpgrades,"
+        "HttpsFirstBalancedModeAutoEnable,HttpsFirstModeV2ForEngagedSites",
     ],
 }
+# Pages in the browser fetch only what a wall or a list script needs, from their own portal
+# (harvester.browser.abort_request): no pictures or styles, nothing from other hosts.
+PLAYWRIGHT_ABORT_REQUEST = "harvester.browser.abort_request"
 PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 30_000
 PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 4
 

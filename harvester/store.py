@@ -421,9 +421,9 @@ class Store:
         site's pages at once)."""
         return {row["url"]: {"etag": row["etag"], "last_modified": row["last_modified"],
                              "twins": json.loads(row["twins"] or "[]"), "published": row["published"],
-                             "last_checked": row["last_checked"] or row["last_seen"]}
+                             "last_checked": row["last_checked"] or row["last_seen"], "kind": row["kind"]}
                 for row in self.db.query(
-                    "select url, etag, last_modified, twins, published, last_checked, last_seen "
+                    "select url, etag, last_modified, twins, published, last_checked, last_seen, kind "
                     "from report_sources where site_id = ?", [site_id])}
 
     def _save_source(self, source: dict, seen: str):

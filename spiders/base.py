@@ -297,15 +297,20 @@ class ReportSpider(scrapy.Spider):
                 yield self.report_request(entry, response)
         if self.known and self.stop_early:
             fresh = [e for e in wanted if e["url"] not in self.known]
-            if wanted and not fresh:
+            if wanted and not fresh and not self.due_unseen():
                 self.crawler.stats.inc_value("harvester/lists_stopped_early")
-                pages = []  # everything here is known: older pages hold nothing new
+                pages = []  # everything here is known and nothing older is due: nothing to read on
             else:
                 pages = self.next_page(response.url, pages)
         for url in pages:
             yield self.column_request(url, column=column, list_page=True)
         for url in subcolumns:
             yield self.column_request(url)
+
+    def due_unseen(self) -> bool:
+        """Whether a stored page due for a check (harvester/recheck.py) has not shown up in
+        this run's lists yet: then the list is read on to reach it."""
+        return any(v.get("due") and url not in self.entries_seen for url, v in self.known.items())
 
     def wants_browser(self, response, entries: list[dict], pages: list[str], subcolumns: list[str]) -> bool:
         """A list only a browser renders: an HTML page with scripts but no report-like link, no
