@@ -5,18 +5,14 @@ tests/report/render.py in every named style, for both templates. Prints pages pa
 second and how much slower parse() is than lxml merely parsing the same pages
 (lxml.html.fromstring), the floor any HTML parser pays.
 
-<<<<<<< HEAD
-    .venv/bin/python bench/bench_parse.py [--seconds 3] [--no-files]
-
-Then files parsed per second per format (bench_files: DOCX, XLSX, PDF, DOC, XLS, a scan).
-=======
 The parser remembers what it has read of each short text (labels, headings, numbers:
 harvester/report/memo.py), as a long crawl of one template does. Looping over the same pages
 would credit it with remembering their prose too, so the mix is also timed "cold", every memo
 emptied before each page: what a page whose every text is new costs.
 
-    .venv/bin/python bench/bench_parse.py [--seconds 3]
->>>>>>> parser-speed
+    .venv/bin/python bench/bench_parse.py [--seconds 3] [--no-files]
+
+Then files parsed per second per format (bench_files: DOCX, XLSX, PDF, DOC, XLS, a scan).
 """
 
 from __future__ import annotations
@@ -106,9 +102,11 @@ def main() -> None:
     print(f"parse():              {ours:8.1f} reports/s  ({1000 / ours:.2f} ms each, one core)")
     print(f"lxml.html.fromstring: {floor:8.1f} pages/s    ({1000 / floor:.2f} ms each)")
     print(f"ratio: parse() takes {floor / ours:.1f}x the time of lxml parsing alone")
-<<<<<<< HEAD
+    print(f"cold (memos emptied before each page): {cold:8.1f} reports/s  ({1000 / cold:.2f} ms each), "
+          f"{floor / cold:.1f}x lxml's time")
     if not args.no_files:
         bench_files(args.seconds)
+
 
 
 # --- reports published as files ---------------------------------------------------------------
@@ -189,10 +187,6 @@ def _file_rate(func, items, seconds: float) -> float:
         elapsed = time.perf_counter() - start
         if elapsed >= seconds:
             return done / elapsed
-=======
-    print(f"cold (memos emptied before each page): {cold:8.1f} reports/s  ({1000 / cold:.2f} ms each), "
-          f"{floor / cold:.1f}x lxml's time")
->>>>>>> parser-speed
 
 
 if __name__ == "__main__":

@@ -57,7 +57,7 @@ class Recorder:
     def from_crawler(cls, crawler):
         from scrapy import signals
 
-        ext = cls(crawler.settings.get("BENCH_URLS_FILE"))
+        ext = cls(os.environ["BENCH_URLS_FILE"])
         crawler.signals.connect(ext.response, signal=signals.response_received)
         crawler.signals.connect(ext.close, signal=signals.spider_closed)
         return ext
@@ -74,9 +74,9 @@ def run_harvest(args):
     from harvester.crawl import crawl
 
     ids = Path(args.sites_file).read_text().split()
+    os.environ["BENCH_URLS_FILE"] = args.urls
     summary = crawl(args.db, sites=ids, proxy=args.proxy, registry_path=args.registry, log_level="ERROR",
-                    settings={"EXTENSIONS": {"harvester.progress.Progress": 500, "bench_scale.Recorder": 900},
-                              "BENCH_URLS_FILE": args.urls})
+                    settings={"EXTENSIONS": {"harvester.progress.Progress": 500, "bench_scale.Recorder": 900}})
     print(json.dumps({"requests": summary.requests, "reports": sum(summary.outcomes.values()),
                       "portals": summary.portals, "status": summary.status}))
 
@@ -189,7 +189,7 @@ def main():
     from harvester.sandbox.portal import load_configs
     from harvester.settings import CONCURRENT_REQUESTS, CONCURRENT_REQUESTS_PER_DOMAIN, DOWNLOAD_DELAY
 
-    hand_made = {h for cfg in load_configs() for h in cfg.hosts}
+    hand_made = {cfg["host"] for cfg in load_configs()}
     all_ids = national_sites(Path(args.registry), hand_made)
     port = free_port()
     sandbox_cmd = [sys.executable, "-m", "harvester.sandbox", "--national", "--port", str(port)]
