@@ -22,7 +22,7 @@ from .tables import Read, read_active, read_applications, read_reviews
 from .templates import Template
 from .textdump import looks_like_html, read_text
 
-KEYS = ("is_report", "title", "agency", "province", "year", "published", "format",
+KEYS = ("is_report", "title", "title_composed", "agency", "province", "year", "published", "format",
         "mirrored_copy_in_page", "active_disclosure", "applications", "reviews_litigation",
         "check_failures", "balanced", "units", "raw", "sections", "checks", "parse_status",
         "parse_reason")
@@ -49,7 +49,7 @@ def parse(source: bytes | str, *, url: str | None = None, content_type: str | No
 
 def _result(**values) -> dict:
     out = dict.fromkeys(KEYS)
-    out.update(is_report=False, mirrored_copy_in_page=False, check_failures=[], units={}, raw={},
+    out.update(is_report=False, title_composed=False, mirrored_copy_in_page=False, check_failures=[], units={}, raw={},
                sections={"overview": None, "problems": None, "other_matters": None}, checks=[])
     out.update(values)
     return out
@@ -116,6 +116,8 @@ def parse_rows(rows: list[Row], *, url: str | None = None, page_meta: dict | Non
     template = _template(reads, found, year)
     out = _result(**facts, is_report=True, mirrored_copy_in_page=mirrored,
                   format=template.name if template else ("legacy" if year and year < templates.first_year() else None))
+    if not title and (composed := M.compose_title(agency, year)):  # a report needs a title to be listed by
+        out.update(title=composed, title_composed=True)
     notes = _fill_tables(out, reads, found, template, cell_paths)
     checks = evaluate(out["applications"], out["reviews_litigation"], template)
     out["checks"] = checks
