@@ -91,6 +91,14 @@ _OTHER_2021 = ("(六)其他处理", [
     ("other.no_correction", "1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请"),
     ("other.unpaid_fee", "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请"),
     ("other.other", "3.其他")])
+# Table 3's outcome rows under 三、本年度办理结果, by template: (key, label) for a row whose label
+# spans two columns, (group label, [(key, label)]) for a group of numbered rows.
+T3 = {
+    "2021": [("granted", "(一)予以公开"), ("partially_granted", "(二)部分公开(区分处理的,只计这一情形,不计其他情形)"),
+             *_GROUPS, _OTHER_2021, ("total", "(七)总计")],
+    "2019": [("granted", "(一)予以公开"), ("partially_granted", "(二)部分公开(区分处理的,只计这一情形,不计其他情形)"),
+             *_GROUPS, ("other", "(六)其他处理"), ("total", "(七)总计")],
+}
 T4_GROUPS = ["review", "suit_direct", "suit_after_review"]
 T4_METRICS = ["upheld", "corrected", "other", "pending", "total"]
 _T4_LABELS = ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"]
@@ -266,26 +274,20 @@ def _table3(values: dict, fmt: str, style: Style) -> _Grid:
         g.add(r, 0, label, cs=3)
         values_of(r, key)
         r += 1
-    groups = list(_GROUPS) + ([_OTHER_2021] if fmt == "2021" else [])
-    n_results = 2 + sum(len(items) for _, items in groups) + (0 if fmt == "2021" else 1) + 1
+    outcomes = T3[fmt]
+    n_results = sum(len(entry[1]) if isinstance(entry[1], list) else 1 for entry in outcomes)
     g.add(r, 0, "三、本年度办理结果", rs=n_results)
-    for key, label in [("granted", "(一)予以公开"), ("partially_granted", "(二)部分公开(区分处理的,只计这一情形,不计其他情形)")]:
-        g.add(r, 1, label, cs=2)
-        values_of(r, key)
-        r += 1
-    for group, items in groups:
-        g.add(r, 1, group, rs=len(items))
-        for key, label in items:
-            g.add(r, 2, label)
-            values_of(r, key)
+    for first, second in outcomes:
+        if isinstance(second, list):  # a group: its label beside its numbered rows
+            g.add(r, 1, first, rs=len(second))
+            for key, label in second:
+                g.add(r, 2, label)
+                values_of(r, key)
+                r += 1
+        else:
+            g.add(r, 1, second, cs=2)
+            values_of(r, first)
             r += 1
-    if fmt == "2019":
-        g.add(r, 1, "(六)其他处理", cs=2)
-        values_of(r, "other")
-        r += 1
-    g.add(r, 1, "(七)总计", cs=2)
-    values_of(r, "total")
-    r += 1
     g.add(r, 0, "四、结转下年度继续办理", cs=3)
     values_of(r, "carried_forward")
     return g
