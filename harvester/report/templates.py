@@ -391,8 +391,8 @@ def check(template: Template, others: list[Template] | None = None) -> None:
     checks need present, its name and first year its own."""
     others = [t for t in (newest_first() if others is None else others) if t.name != template.name]
     where = f"template {template.name!r}"
-    if not template.name or template.name == "legacy":
-        raise TemplateError(f"{where}: a template needs a name other than 'legacy'")
+    if not re.fullmatch(r"[0-9A-Za-z_-]+", template.name or "") or template.name == "legacy":
+        raise TemplateError(f"{where}: a template is named by letters, digits, _ or - (and not 'legacy')")
     for other in others:
         if other.first_year == template.first_year:
             raise TemplateError(f"{where}: first year {template.first_year} is already template {other.name!r}'s")

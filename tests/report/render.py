@@ -40,6 +40,7 @@ class Style:
     unit: str = ""                # unit printed after counts, e.g. "件"
     money_unit: str = ""          # unit printed after 2019 procurement amounts, e.g. "万元"
     encoding: str = "utf-8"       # the page's declared charset (render_bytes encodes with it)
+    title_line: bool = True       # False: no title line, and <title> is only the site's name
 
 
 STYLES = {
@@ -342,12 +343,14 @@ def render_page(report: dict, style: Style = Style()) -> str:
     body += ["<p>五、存在的主要问题及改进情况</p>", "<p>政策解读形式还不够丰富，下一步将加强解读。</p>",
              "<p>六、其他需要报告的事项</p>", "<p>本年度未收取信息处理费。</p>"]
     container = ("<div class=WordSection1>" if style.word else "<div class=\"TRS_Editor\">") + "\n".join(body) + "</div>"
+    head_title = f"<title>{escape(title)}_{escape(agency)}门户网站</title><meta name=\"ArticleTitle\" content=\"{escape(title)}\">" \
+        if style.title_line else f"<title>{escape(agency)}</title>"
+    title_line = f"<h1>{escape(title)}</h1>" if style.title_line else ""
     return (f"<!DOCTYPE html><html><head><meta http-equiv=\"Content-Type\" content=\"text/html; charset={style.encoding}\">"
-            f"<title>{escape(title)}_{escape(agency)}门户网站</title>"
-            f"<meta name=\"ArticleTitle\" content=\"{escape(title)}\">"
+            f"{head_title}"
             f"<meta name=\"PubDate\" content=\"{published} 09:30\"></head><body>"
             f"<div class=\"nav\"><a href=\"/\">首页</a> &gt; <a href=\"/zfxxgk/\">政府信息公开</a> &gt; 政府信息公开年报</div>"
-            f"<h1>{escape(title)}</h1><div class=\"info\">来源：{escape(agency)} 发布日期：{published}</div>"
+            f"{title_line}<div class=\"info\">来源：{escape(agency)} 发布日期：{published}</div>"
             f"{container}<div class=\"footer\">主办单位：{escape(agency)}办公室</div></body></html>")
 
 
