@@ -9,8 +9,8 @@ template (and are the store's columns), so they are declared once below the temp
 Everything else derives from these entries: the parser's label maps, its template detection
 and year fallback (labels.py, parse.py, checks.py), the report view's layout
 (harvester/datasette/report_view.py), the `labels` table and the as-printed views
-(harvester/browse.py), the OCR vocabulary (files/ocr.py). `python -m harvester.report.templates`
-prints the labels as CSV.
+(harvester/browse.py), the OCR vocabulary (files/ocr.py). `labels_csv()` gives the labels as CSV
+(as does a served harvest at /reports/labels.csv).
 
 Why Python and not a data file: the entries share most of their rows (written once here,
 reused), the reading patterns are regular expressions, and a wrong entry fails at import with a
@@ -27,7 +27,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import sys
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -385,11 +384,11 @@ def oldest_first() -> list[Template]:
     return list(reversed(TEMPLATES.values()))
 
 
-def check(template: Template, others: list[Template] | None = None) -> None:
+def check(template: Template) -> None:
     """Raise TemplateError (one line) unless the entry can be used: its keys unique where they
     must be, every key labelled in Chinese and English and readable by a pattern, the rows the
     checks need present, its name and first year its own."""
-    others = [t for t in (newest_first() if others is None else others) if t.name != template.name]
+    others = [t for t in newest_first() if t.name != template.name]
     where = f"template {template.name!r}"
     if not re.fullmatch(r"[0-9A-Za-z_-]+", template.name or "") or template.name == "legacy":
         raise TemplateError(f"{where}: a template is named by letters, digits, _ or - (and not 'legacy')")
@@ -618,7 +617,3 @@ def labels_csv() -> str:
 for _template in _DECLARED:
     register(_template)
 del _template
-
-
-if __name__ == "__main__":  # python -m harvester.report.templates > labels.csv
-    sys.stdout.write(labels_csv())
