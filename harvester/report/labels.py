@@ -106,8 +106,8 @@ def t3_row(label: str, group: str | None) -> str | None:
         items = GROUP_ITEMS[group]
         if n and n <= len(items):
             return items[n - 1]
-    if group == "other" and t3_group(label) == "other":
-        return "other"  # 2019: (六)其他处理 is itself a row
+    if group in ROW_GROUPS and t3_group(label) == group:
+        return group  # a group printed as one row (2019: (六)其他处理)
     return None
 
 
@@ -131,12 +131,15 @@ def t4_metric(label: str) -> str | None:
 # --- the maps, from the templates -------------------------------------------------------------
 def _rebuild() -> None:
     """Compile the maps from the registered templates; forget every remembered lookup."""
-    global T2_ITEMS, T2_METRICS, T3_COLUMNS, T3_GROUPS, T3_ROWS, _T4_GROUP, _T4_METRIC, GROUP_ITEMS
+    global T2_ITEMS, T2_METRICS, T3_COLUMNS, T3_GROUPS, T3_ROWS, _T4_GROUP, _T4_METRIC, GROUP_ITEMS, ROW_GROUPS
     T2_ITEMS, T2_METRICS = _compile(templates.reading("t2_item")), _compile(templates.reading("t2_metric"))
     T3_COLUMNS, T3_GROUPS = _compile(templates.reading("t3_column")), _compile(templates.reading("t3_group"))
     T3_ROWS = _compile(templates.reading("t3_row"))
     _T4_GROUP, _T4_METRIC = _compile(templates.reading("t4_group")), _compile(templates.reading("t4_result"))
     GROUP_ITEMS = templates.group_items()
+    # groups some template prints as a single row of their own (2019's other): a row key too
+    ROW_GROUPS = frozenset(k for k, _ in templates.READING["t3_group"]
+                           if any(k in t.row_keys for t in templates.newest_first()))
     memo.forget()
 
 
