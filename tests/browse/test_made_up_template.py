@@ -29,7 +29,7 @@ from lxml import html as lxml_html
 from harvester import dedupe
 from harvester.items import ReportPage
 from harvester.report import parse, templates
-from pipelines.store import StorePipeline
+from pipelines.store import StorePipeline, stored_title
 
 ROOT = Path(__file__).resolve().parents[2]
 REPORT_TESTS = ROOT / "tests" / "report"
@@ -205,3 +205,13 @@ def test_a_report_without_a_title_line_is_stored_under_a_composed_title(server, 
     listed = get_json(server, f"/-/report/{harvest['listed']['id']}.json")["report"]
     assert listed["title"] == "某某经济技术开发区2021年度政府信息公开工作报告" and listed["title_composed"] == 0
     assert "composed from agency and year" not in get(server, f"/-/report/{harvest['listed']['id']}")[1]
+
+
+def test_the_stored_title_is_the_pages_then_the_listings_then_composed():
+    page_title = "某某县人民政府2022年政府信息公开工作年度报告"
+    assert stored_title({"title": page_title}, "某某县", "某某县人民政府", 2022) == (page_title, False)
+    composed = {"title": page_title, "title_composed": True}
+    assert stored_title(composed, "某某县2022年度信息公开年报", "某某县人民政府", 2022) == ("某某县2022年度信息公开年报", False)
+    assert stored_title(composed, "某某县人民政府", "某某县人民政府", 2022) == (page_title, True)
+    assert stored_title({"title": None}, None, "某某县人民政府", 2022) == (page_title, True)
+    assert stored_title({"title": None}, "某某县人民政府", "某某县人民政府", None) == ("某某县人民政府", False)
