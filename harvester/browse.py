@@ -2,7 +2,7 @@
 
 `prepare` adds what a reader needs on top of the store's tables, and only that: the `labels`
 table (the official Chinese row and column labels of tables 2, 3 and 4, with English and
-units, loaded from data/labels.csv), SQL views that lay each report's tables out as printed
+units, from the templates declared in harvester/report/templates.py), SQL views that lay each report's tables out as printed
 (`report_table2`, `report_table3`, `report_table4`) plus one summary row per report
 (`report_summary`), the full-text index `reports_fts` (FTS5, trigram tokenizer so Chinese text
 is searchable by any 3+ character substring; triggers keep it current on every store write),
@@ -19,7 +19,6 @@ harvest prepared by another version is served as it is, with a note to run `prep
 
 from __future__ import annotations
 
-import csv
 import sqlite3
 import sys
 from pathlib import Path
@@ -27,11 +26,11 @@ from pathlib import Path
 import sqlite_utils
 
 from harvester.dbcheck import DatabaseError, check_harvest, check_writable
+from harvester.report import templates
 from harvester.store import APPLICANT_COLUMNS, SCHEMA, Store
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 METADATA_PATH = PROJECT_ROOT / "data" / "metadata.yml"
-LABELS_PATH = PROJECT_ROOT / "data" / "labels.csv"
 DATASETTE_DIR = Path(__file__).resolve().parent / "datasette"
 TEMPLATES_DIR = DATASETTE_DIR / "templates"
 PLUGINS_DIR = DATASETTE_DIR / "plugins"
@@ -48,80 +47,71 @@ SETTINGS = {
     "max_returned_rows": 5000,
 }
 
-LABEL_COLUMNS = {
-    "section": str, "kind": str, "key": str, "template": str, "position": int, "article": str,
-    "group_zh": str, "subgroup_zh": str, "label_zh": str, "group_en": str, "subgroup_en": str,
-    "label_en": str, "unit": str,
-}
+LABEL_COLUMNS = {c: int if c == "position" else str for c in templates.LABEL_COLUMNS}
 
 # Chinese column names of the as-printed views, in the official order.
-TABLE3_COLUMNS = {
-    "natural_person": "自然人",
-    "commercial_enterprise": "商业企业",
-    "research_institution": "科研机构",
-    "social_welfare_org": "社会公益组织",
-    "legal_service_org": "法律服务机构",
-    "other_org": "其他",
-    "total": "总计",
-}
-TABLE4_RESULTS = {
-    "upheld": "结果维持",
-    "corrected": "结果纠正",
-    "other": "其他结果",
-    "pending": "尚未审结",
-    "total": "总计",
-}
-TABLE4_GROUPS = ("review", "suit_direct", "suit_after_review")
-
-# Outcome categories of table 3 (the rows from `granted` to `other.other`), for summaries.
-OUTCOME_CATEGORIES = (
-    ("granted", "(一)予以公开", "Disclosed", "a.row = 'granted'"),
-    ("partially_granted", "(二)部分公开", "Partly disclosed", "a.row = 'partially_granted'"),
-    ("denied", "(三)不予公开", "Refused", "a.row like 'denied.%'"),
-    ("unable", "(四)无法提供", "Cannot be provided", "a.row like 'unable.%'"),
-    ("not_processed", "(五)不予处理", "Not processed", "a.row like 'not_processed.%'"),
-    ("other", "(六)其他处理", "Other handling", "(a.row = 'other' or a.row like 'other.%')"),
-)
+TABLE3_COLUMNS = {c.key: c.label.zh for c in templates.COLUMNS}
+TABLE4_RESULTS = {r.key: r.zh for r in templates.T4_RESULTS}
+TABLE4_GROUPS = tuple(g.key for g in templates.T4_GROUPS)
 
 
-def load_labels(path: str | Path = LABELS_PATH) -> list[dict]:
-    """The official labels, one dict per key (data/labels.csv), typed as the `labels` table."""
-    with open(path, newline="", encoding="utf-8") as f:
-        rows = list(csv.DictReader(f))
+def outcome_categories() -> list[tuple[str, str]]:
+    """(category, SQL condition on a.row) of table 3's outcome rows, for summaries: a row under
+    三、本年度办理结果 other than the total is its own category, or its group's (denied.*)."""
+    found: dict[str, set[str]] = {}
+    for t in templates.oldest_first():
+        for line in t.table3:
+            if line.group == templates.OUTCOMES and line.key != "total":
+                found.setdefault(line.key.split(".", 1)[0], set()).add("." if "." in line.key else "=")
+    order = [key.split(".", 1)[0] for key in templates.row_order()]
     out = []
-    for row in rows:
-        out.append({k: (int(v) if LABEL_COLUMNS[k] is int else v) if v != "" else (None if k != "template" else "")
-                    for k, v in row.items()})
+    for category in sorted(found, key=order.index):
+        conds = ([f"a.row = '{category}'"] if "=" in found[category] else []) + \
+                ([f"a.row like '{category}.%'"] if "." in found[category] else [])
+        out.append((category, conds[0] if len(conds) == 1 else f"({' or '.join(conds)})"))
     return out
 
 
-def _views() -> dict[str, str]:
-    own = "(case when r.format = '2019' then '2019' else '2021' end)"
-    other = "(case when r.format = '2019' then '2021' else '2019' end)"
+def load_labels() -> list[dict]:
+    """The official labels, one dict per key (harvester/report/templates.py), as the `labels` table holds them."""
+    return templates.label_rows()
 
-    def lab(alias: str, column: str) -> str:  # the report's template first, the other one else
-        return f"coalesce({alias}.{column}, {alias}2.{column})"
+
+def _label_join(alias: str, section: str, kind: str, key: str, own: str) -> str:
+    """Join the label of `key`: the report's own template's, else the one every template shares,
+    else the newest template's that prints the key."""
+    rank = " ".join(f"when '{t.name}' then {n}" for n, t in enumerate(templates.newest_first()))
+    same = f"x.section = '{section}' and x.kind = '{kind}' and x.key = {key}"
+    pick = (f"coalesce((select x.template from labels x where {same} and x.template = {own}), "
+            f"(select x.template from labels x where {same} and x.template = ''), "
+            f"(select x.template from labels x where {same} order by case x.template {rank} else 99 end limit 1))")
+    return (f"left join labels {alias} on {alias}.section = '{section}' and {alias}.kind = '{kind}' "
+            f"and {alias}.key = {key} and {alias}.template = {pick}")
+
+
+def _views() -> dict[str, str]:
+    names = [t.name for t in templates.newest_first()]
+    # the report's template; a report without one (legacy, unknown) is shown as the newest
+    own = f"(case when r.format in ({', '.join(repr(n) for n in names)}) then r.format else '{names[0]}' end)"
 
     table2 = f"""
 select
   ad.report_id,
-  {lab('li', 'article')} as article,
+  li.article as article,
   ad.item,
-  {lab('li', 'label_zh')} as item_zh,
-  {lab('li', 'label_en')} as item_en,
+  li.label_zh as item_zh,
+  li.label_en as item_en,
   ad.metric,
-  {lab('lm', 'label_zh')} as metric_zh,
-  {lab('lm', 'label_en')} as metric_en,
+  lm.label_zh as metric_zh,
+  lm.label_en as metric_en,
   ad.value,
-  coalesce(ad.unit, {lab('lm', 'unit')}) as unit,
+  coalesce(ad.unit, lm.unit) as unit,
   ad.raw
 from active_disclosure ad
 left join reports r on r.id = ad.report_id
-left join labels li on li.section = 'active_disclosure' and li.kind = 'item' and li.key = ad.item and li.template = {own}
-left join labels li2 on li2.section = 'active_disclosure' and li2.kind = 'item' and li2.key = ad.item and li2.template = {other}
-left join labels lm on lm.section = 'active_disclosure' and lm.kind = 'metric' and lm.key = ad.metric and lm.template = {own}
-left join labels lm2 on lm2.section = 'active_disclosure' and lm2.kind = 'metric' and lm2.key = ad.metric and lm2.template = {other}
-order by ad.report_id, coalesce({lab('li', 'position')}, 99), coalesce({lab('lm', 'position')}, 99), ad.metric"""
+{_label_join('li', 'active_disclosure', 'item', 'ad.item', own)}
+{_label_join('lm', 'active_disclosure', 'metric', 'ad.metric', own)}
+order by ad.report_id, coalesce(li.position, 99), coalesce(lm.position, 99), ad.metric"""
 
     cols3 = ",\n  ".join(f'a.{key} as "{zh}"' for key, zh in TABLE3_COLUMNS.items())
     table3 = f"""
@@ -134,7 +124,8 @@ select
   {cols3},
   a.raw
 from applications a
-left join labels l on l.section = 'applications' and l.kind = 'row' and l.key = a.row
+left join reports r on r.id = a.report_id
+{_label_join('l', 'applications', 'row', 'a.row', own)}
 order by a.report_id, coalesce(l.position, 100 + a.position)"""
 
     parts4 = []
@@ -151,7 +142,7 @@ order by a.report_id, coalesce(l.position, 100 + a.position)"""
 
     outcome_cols = ",\n  ".join(
         f"(select sum(a.total) from applications a where a.report_id = r.id and {cond}) as {key}"
-        for key, _zh, _en, cond in OUTCOME_CATEGORIES
+        for key, cond in outcome_categories()
     )
 
     def row_total(row):

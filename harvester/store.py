@@ -45,7 +45,7 @@ SCHEMA = {
     "reports": (
         {
             "id": str, "site_id": str, "agency_id": str, "agency": str, "province": str, "level": str, "year": int,
-            "title": str, "url": str, "published": str, "format": str, "parse_status": str,
+            "title": str, "title_composed": int, "url": str, "published": str, "format": str, "parse_status": str,
             "parse_reason": str, "check_status": str, "balanced": int, "mirrored_copy_in_page": int,
             "overview": str, "problems": str, "other_matters": str, "text": str,
             "content_hash": str, "page_hash": str, "version": int, "sources": int,

@@ -11,6 +11,7 @@ import json
 
 from harvester.dedupe import source_kind
 from harvester.items import ColumnFound, FetchError, ReportPage, Unchanged
+from harvester.report.meta import compose_title, looks_like_report_title
 from harvester.store import Store
 
 
@@ -98,11 +99,13 @@ class StorePipeline:
         p = item.parsed or {}
         sections = p.get("sections") or {}
         failures = p.get("check_failures")
+        agency, year = p.get("agency") or item.agency, p.get("year") or item.year
+        title, composed = stored_title(p, item.title, agency, year)
         report = {
             "id": item.report_id, "site_id": item.site_id, "agency_id": item.agency_id,
-            "agency": p.get("agency") or item.agency, "province": p.get("province") or item.province,
-            "level": self.level(item.site_id), "year": p.get("year") or item.year,
-            "title": p.get("title") or item.title, "url": item.url,
+            "agency": agency, "province": p.get("province") or item.province,
+            "level": self.level(item.site_id), "year": year,
+            "title": title, "title_composed": int(composed), "url": item.url,
             "published": p.get("published") or item.published, "format": p.get("format"),
             "parse_status": p.get("parse_status"), "parse_reason": p.get("parse_reason"),
             "check_status": None if failures is None else ("failed" if failures else "passed"),
@@ -123,3 +126,15 @@ class StorePipeline:
         }
         values = p if p.get("parse_status") not in (None, "failed") else None
         return report, source, values
+
+
+def stored_title(parsed: dict, list_title: str | None, agency: str | None, year: int | None) -> tuple[str | None, bool]:
+    """(title, composed) of a report: the page's title line; else the title the listing gave
+    it; else one composed from its agency and year (never a bare name: a report is listed and
+    searched by its title), marked composed."""
+    if parsed.get("title") and not parsed.get("title_composed"):
+        return parsed["title"], False
+    if list_title and looks_like_report_title(list_title):
+        return list_title, False
+    composed = compose_title(agency, year)
+    return (composed, True) if composed else (list_title, False)

@@ -42,6 +42,13 @@ SCRIPT_TARGET = re.compile(
 NOT_A_LINK = ("#", "javascript:", "mailto:", "tel:")
 # How long the browser lets a script-only list render after the load event (ms).
 BROWSER_LIST_WAIT_MS = 2000
+# Meta keys Scrapy's downloader writes about one download (download slot and latency, the
+# redirect and retry middlewares' counts, the proxy middleware's state, the HTTP cache's marks):
+# a request made again from its response must not carry them (MetaCopyDetectionMiddleware).
+DOWNLOAD_RECORD = frozenset({
+    "download_slot", "download_latency", "redirect_times", "redirect_ttl", "redirect_urls", "redirect_reasons",
+    "retry_times", "_auth_proxy", "_scheme_proxy", "cache_timestamp", "_dont_cache",
+})
 
 
 def parse_date(text: str | None) -> str | None:
@@ -326,7 +333,10 @@ class ReportSpider(scrapy.Spider):
         """The same request once more, rendered by the browser (scrapy-playwright)."""
         from scrapy_playwright.page import PageMethod
 
-        meta = dict(response.meta, playwright=True, playwright_context=browser_context(response.url),
+        # The request's own meta goes along; what the downloader recorded of the first download
+        # (its latency, redirects, retries, proxy state) does not: it is not this download's.
+        meta = {k: v for k, v in response.meta.items() if k not in DOWNLOAD_RECORD}
+        meta.update(playwright=True, playwright_context=browser_context(response.url),
                     playwright_page_methods=[PageMethod("wait_for_timeout", BROWSER_LIST_WAIT_MS)])
         return response.request.replace(meta=meta, dont_filter=True)
 

@@ -2,8 +2,8 @@
 
 Pure data shaping over a Datasette database (async `execute`), used by the plugin in
 plugins/harvester_browse.py for /-/report/ID (HTML), /-/report/ID.json and /-/report/ID.csv.
-Layouts follow the national templates (国办公开办函〔2021〕30号 and 〔2019〕60号); labels come
-from the `labels` table (data/labels.csv), so one file holds every official label.
+Layouts follow the national templates as harvester/report/templates.py declares them; labels
+come from the `labels` table, which browse.prepare fills from the same declarations.
 """
 
 from __future__ import annotations
@@ -12,29 +12,9 @@ import csv
 import io
 import json
 
+from harvester.report import templates
 from harvester.report.labels import COLUMNS, T4_GROUPS, T4_METRICS
 
-# Table 2: blocks by article, each with its items and their metrics, as the templates print them.
-TABLE2_LAYOUT = {
-    "2021": [
-        ("第二十条第（一）项", [("rules", ["issued", "repealed", "in_force"]),
-                            ("normative_documents", ["issued", "repealed", "in_force"])]),
-        ("第二十条第（五）项", [("licensing", ["decisions"])]),
-        ("第二十条第（六）项", [("penalty", ["decisions"]), ("coercion", ["decisions"])]),
-        ("第二十条第（八）项", [("fees", ["amount_10k_yuan"])]),
-    ],
-    "2019": [
-        ("第二十条第（一）项", [("rules", ["new_made", "new_published", "total_published"]),
-                            ("normative_documents", ["new_made", "new_published", "total_published"])]),
-        ("第二十条第（五）项", [("licensing", ["prior_year_items", "change", "decisions"]),
-                            ("other_services", ["prior_year_items", "change", "decisions"])]),
-        ("第二十条第（六）项", [("penalty", ["prior_year_items", "change", "decisions"]),
-                            ("coercion", ["prior_year_items", "change", "decisions"])]),
-        ("第二十条第（八）项", [("fees", ["prior_year_items", "change"])]),
-        ("第二十条第（九）项", [("procurement", ["projects", "amount"])]),
-    ],
-}
-METRICS_2019_ONLY = {"new_made", "new_published", "total_published", "prior_year_items", "change", "projects", "amount"}
 TABLE3_COLUMNS = COLUMNS
 TABLE4_GROUPS = T4_GROUPS
 TABLE4_RESULTS = T4_METRICS
@@ -50,15 +30,17 @@ class Labels:
         self.index: dict[tuple, list[dict]] = {}
         for r in self.rows:
             self.index.setdefault((r["section"], r["kind"], r["key"]), []).append(r)
+        self.rank = {t.name: n for n, t in enumerate(templates.newest_first())}
 
     def get(self, section, kind, key, template=None) -> dict:
-        found = self.index.get((section, kind, key)) or []
-        for r in found:
-            if r["template"] in (template, ""):
-                return r
-        return found[0] if found else {"key": key, "label_zh": key, "label_en": key, "position": 999,
-                                       "group_zh": None, "subgroup_zh": None, "group_en": None,
-                                       "subgroup_en": None, "unit": None, "article": None, "template": ""}
+        """The label of the report's template, else the one all templates share, else the newest
+        template's that has the key (as browse.py's views choose)."""
+        found = self.index.get((section, kind, key))
+        if found:
+            return min(found, key=lambda r: (r["template"] != template, r["template"] != "",
+                                             self.rank.get(r["template"], len(self.rank))))
+        return {"key": key, "label_zh": key, "label_en": key, "position": 999, "group_zh": None, "subgroup_zh": None,
+                "group_en": None, "subgroup_en": None, "unit": None, "article": None, "template": ""}
 
     def of_kind(self, section, kind):
         return sorted((r for r in self.rows if r["section"] == section and r["kind"] == kind),
@@ -86,10 +68,18 @@ def _raw(text) -> dict:
 
 
 def template_of(report: dict, ad_rows: list[dict]) -> str:
+    """The report's template; for a report stored without one, the template its table-2 keys
+    belong to (the newest when they do not say)."""
     fmt = report.get("format")
-    if fmt in TABLE2_LAYOUT:
+    if templates.get(fmt):
         return fmt
-    return "2019" if any(r["metric"] in METRICS_2019_ONLY for r in ad_rows) else "2021"
+    return templates.detect({r["metric"] for r in ad_rows} | {r["item"] for r in ad_rows}, None).name
+
+
+def document_of(fmt: str | None) -> str | None:
+    """The document that set a template (国办公开办函〔2021〕30号), for the page."""
+    template = templates.get(fmt)
+    return template.document if template else None
 
 
 async def report_data(db, report_id: str) -> dict | None:
@@ -135,7 +125,7 @@ def _table2(ad_rows: list[dict], labels: Labels, template: str) -> list[dict]:
     by_key = {(r["item"], r["metric"]): r for r in ad_rows}
     used = set()
     blocks = []
-    for article, items in TABLE2_LAYOUT[template]:
+    for article, items in templates.get(template).layout2():
         present = [(item, metrics) for item, metrics in items if any((item, m) in by_key for m in metrics)]
         if not present:
             continue

@@ -7,7 +7,8 @@ right side; an equation with a blank cell on either side is not evaluated.
 
 from __future__ import annotations
 
-from .labels import COLUMNS, T4_GROUPS, Template
+from .labels import COLUMNS, T4_GROUPS
+from .templates import Template
 
 APPLICANTS = COLUMNS[:-1]
 
@@ -32,7 +33,7 @@ def evaluate(applications: dict | None, reviews: dict | None, template: Template
     """Every check whose cells are present, each with ok true/false."""
     out = []
     if applications and template:
-        rows = {row: applications.get(row) or {} for row in template.table3}
+        rows = {row: applications.get(row) or {} for row in template.row_keys}
         for key in ("new_received", "carried_over", "total", "carried_forward"):
             if key not in rows:
                 rows[key] = applications.get(key) or {}
@@ -44,7 +45,7 @@ def evaluate(applications: dict | None, reviews: dict | None, template: Template
         results = [rows[r] if r in rows else (applications.get(r) or {}) for r in template.results]
         for c in COLUMNS:
             out.append(_check("results_sum", c, total.get(c), _total([row.get(c) for row in results])))
-        for r in template.table3:
+        for r in template.row_keys:
             row = rows[r]
             out.append(_check("row_total", r, row.get("total"), _total([row.get(c) for c in APPLICANTS])))
     if reviews:

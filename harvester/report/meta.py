@@ -122,7 +122,15 @@ def find_title(head_lines: list[str], meta_title: str | None, text: str) -> str 
     dated = [s for s in lines if year_from_title(s)]
     if dated or lines:
         return (dated or lines)[0]
-    return self_named_title(text) or meta_title
+    # a CMS title that is only a name (the site's, the agency's) is no title line
+    return self_named_title(text) or (meta_title if meta_title and title_candidate(meta_title) else None)
+
+
+def compose_title(agency: str | None, year: int | None) -> str | None:
+    """The title a report without a title line is stored under: {agency}{year}年政府信息公开工作年度报告."""
+    if not agency or not year:
+        return None
+    return f"{agency}{year}年政府信息公开工作年度报告"
 
 
 # --- agency -----------------------------------------------------------------------------------

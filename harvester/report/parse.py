@@ -15,12 +15,14 @@ from .checks import evaluate, failures
 from .decode import check_not_binary, decode_html
 from .errors import ParseError
 from .htmldoc import read_html
-from .labels import COLUMNS, DISTINCTIVE, T4_KEYS, TEMPLATES, Template
+from . import templates
+from .labels import COLUMNS, T4_KEYS
 from .sections import TABLE_KINDS, choose_copy, headings, prose, regions
 from .tables import Read, read_active, read_applications, read_reviews
+from .templates import Template
 from .textdump import looks_like_html, read_text
 
-KEYS = ("is_report", "title", "agency", "province", "year", "published", "format",
+KEYS = ("is_report", "title", "title_composed", "agency", "province", "year", "published", "format",
         "mirrored_copy_in_page", "active_disclosure", "applications", "reviews_litigation",
         "check_failures", "balanced", "units", "raw", "sections", "checks", "parse_status",
         "parse_reason")
@@ -47,7 +49,7 @@ def parse(source: bytes | str, *, url: str | None = None, content_type: str | No
 
 def _result(**values) -> dict:
     out = dict.fromkeys(KEYS)
-    out.update(is_report=False, mirrored_copy_in_page=False, check_failures=[], units={}, raw={},
+    out.update(is_report=False, title_composed=False, mirrored_copy_in_page=False, check_failures=[], units={}, raw={},
                sections={"overview": None, "problems": None, "other_matters": None}, checks=[])
     out.update(values)
     return out
@@ -113,7 +115,9 @@ def parse_rows(rows: list[Row], *, url: str | None = None, page_meta: dict | Non
 
     template = _template(reads, found, year)
     out = _result(**facts, is_report=True, mirrored_copy_in_page=mirrored,
-                  format=template.name if template else ("legacy" if year and year <= 2018 else None))
+                  format=template.name if template else ("legacy" if year and year < templates.first_year() else None))
+    if not title and (composed := M.compose_title(agency, year)):  # a report needs a title to be listed by
+        out.update(title=composed, title_composed=True)
     notes = _fill_tables(out, reads, found, template, cell_paths)
     checks = evaluate(out["applications"], out["reviews_litigation"], template)
     out["checks"] = checks
@@ -149,12 +153,7 @@ def _template(reads: dict[str, Read], found: dict[str, bool], year: int | None) 
     for key in ("active_disclosure", "applications"):
         if found[key]:
             evidence |= reads[key].seen
-    scores = {name: len(evidence & keys) for name, keys in DISTINCTIVE.items()}
-    best = max(scores.values())
-    winners = [n for n, s in scores.items() if s == best]
-    if best and len(winners) == 1:
-        return TEMPLATES[winners[0]]
-    return TEMPLATES["2019" if year and year <= 2020 else "2021"]
+    return templates.detect(evidence, year)
 
 
 def _fill_tables(out: dict, reads: dict[str, Read], found: dict[str, bool], template: Template | None,
@@ -184,14 +183,14 @@ def _fill_tables(out: dict, reads: dict[str, Read], found: dict[str, bool], temp
     if found["active_disclosure"] and template:
         r = reads["active_disclosure"]
         table = {}
-        for item, metrics in template.table2:
+        for item, metrics in template.items():
             table[item] = {}
             for i, m in enumerate(metrics):
                 cell = r.cells.get((item, m)) or r.cells.get((item, i))
                 unit = r.units.get(m) if m not in _UNIT_IN_KEY else None
                 table[item][m] = put(cell, f"active_disclosure/{item}", m, unit)
         out["active_disclosure"] = table
-        known = {(i, m) for i, ms in template.table2 for m in ms}
+        known = {(i, m) for i, ms in template.items() for m in ms}
         stray = sorted({f"{i}/{m}" for (i, m), c in r.cells.items()
                         if isinstance(m, str) and (i, m) not in known and c.kind != BLANK})
         if stray:
@@ -200,11 +199,11 @@ def _fill_tables(out: dict, reads: dict[str, Read], found: dict[str, bool], temp
         r = reads["applications"]
         cells = r.cells
         table = {}
-        for row in template.table3:
+        for row in template.row_keys:
             prefix = f"applications/{row}"
             table[row] = {col: put(cells.get((row, col)), prefix, col) for col in COLUMNS}
         out["applications"] = table
-        rows = set(template.table3)
+        rows = set(template.row_keys)
         stray = sorted({row for (row, _), c in cells.items() if row not in rows and c.kind != BLANK})
         if stray:
             notes.append(f"applications: rows outside the {template.name} template: {', '.join(stray)}")

@@ -181,8 +181,8 @@ def read_applications(rows: list[Row]) -> Read:
 
     def flush():
         if pend.key and pend.values:
-            if pend.key == "other" and any(v.kind != BLANK for v in pend.values):
-                out.seen.add("other")  # 2019's single 其他处理 row: a row only when it has values
+            if pend.key in L.ROW_GROUPS and any(v.kind != BLANK for v in pend.values):
+                out.seen.add(pend.key)  # a group printed as one row (2019's 其他处理): a row only with values
             cm = colmap_for(pend.row)
             for col, cell in assign(pend.values, L.COLUMNS, cm).items():
                 out.put((pend.key, col), cell)
@@ -214,10 +214,10 @@ def read_applications(rows: list[Row]) -> Read:
                     k = L.t3_row(lab.norm, group)
                     if k:
                         key = k
-                        if "." not in k and k != "other":
+                        if "." not in k and k not in L.ROW_GROUPS:
                             group = None
                 if key:
-                    if key != "other":
+                    if key not in L.ROW_GROUPS:
                         out.seen.add(key)
                     pend.start(key, row)
             if vals and pend.key:

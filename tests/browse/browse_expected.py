@@ -7,10 +7,6 @@ skipped, a sum of nothing but NULLs is NULL.
 
 from __future__ import annotations
 
-import csv
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[2]
 SIX = ["natural_person", "commercial_enterprise", "research_institution", "social_welfare_org",
        "legal_service_org", "other_org"]
 COLUMNS = SIX + ["total"]
@@ -19,8 +15,10 @@ REPORT_CHECKS = ("received_balance", "results_sum", "row_total", "table4_total")
 
 
 def labels() -> list[dict]:
-    with open(ROOT / "data" / "labels.csv", encoding="utf-8", newline="") as f:
-        return list(csv.DictReader(f))
+    """The official labels as the templates declare them (harvester/report/templates.py)."""
+    from harvester.report import templates
+
+    return templates.label_rows()
 
 
 def row_position(key: str) -> int:

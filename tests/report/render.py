@@ -40,6 +40,7 @@ class Style:
     unit: str = ""                # unit printed after counts, e.g. "件"
     money_unit: str = ""          # unit printed after 2019 procurement amounts, e.g. "万元"
     encoding: str = "utf-8"       # the page's declared charset (render_bytes encodes with it)
+    title_line: bool = True       # False: no title line, and <title> is only the site's name
 
 
 STYLES = {
@@ -91,6 +92,14 @@ _OTHER_2021 = ("(六)其他处理", [
     ("other.no_correction", "1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请"),
     ("other.unpaid_fee", "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请"),
     ("other.other", "3.其他")])
+# Table 3's outcome rows under 三、本年度办理结果, by template: (key, label) for a row whose label
+# spans two columns, (group label, [(key, label)]) for a group of numbered rows.
+T3 = {
+    "2021": [("granted", "(一)予以公开"), ("partially_granted", "(二)部分公开(区分处理的,只计这一情形,不计其他情形)"),
+             *_GROUPS, _OTHER_2021, ("total", "(七)总计")],
+    "2019": [("granted", "(一)予以公开"), ("partially_granted", "(二)部分公开(区分处理的,只计这一情形,不计其他情形)"),
+             *_GROUPS, ("other", "(六)其他处理"), ("total", "(七)总计")],
+}
 T4_GROUPS = ["review", "suit_direct", "suit_after_review"]
 T4_METRICS = ["upheld", "corrected", "other", "pending", "total"]
 _T4_LABELS = ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"]
@@ -266,26 +275,20 @@ def _table3(values: dict, fmt: str, style: Style) -> _Grid:
         g.add(r, 0, label, cs=3)
         values_of(r, key)
         r += 1
-    groups = list(_GROUPS) + ([_OTHER_2021] if fmt == "2021" else [])
-    n_results = 2 + sum(len(items) for _, items in groups) + (0 if fmt == "2021" else 1) + 1
+    outcomes = T3[fmt]
+    n_results = sum(len(entry[1]) if isinstance(entry[1], list) else 1 for entry in outcomes)
     g.add(r, 0, "三、本年度办理结果", rs=n_results)
-    for key, label in [("granted", "(一)予以公开"), ("partially_granted", "(二)部分公开(区分处理的,只计这一情形,不计其他情形)")]:
-        g.add(r, 1, label, cs=2)
-        values_of(r, key)
-        r += 1
-    for group, items in groups:
-        g.add(r, 1, group, rs=len(items))
-        for key, label in items:
-            g.add(r, 2, label)
-            values_of(r, key)
+    for first, second in outcomes:
+        if isinstance(second, list):  # a group: its label beside its numbered rows
+            g.add(r, 1, first, rs=len(second))
+            for key, label in second:
+                g.add(r, 2, label)
+                values_of(r, key)
+                r += 1
+        else:
+            g.add(r, 1, second, cs=2)
+            values_of(r, first)
             r += 1
-    if fmt == "2019":
-        g.add(r, 1, "(六)其他处理", cs=2)
-        values_of(r, "other")
-        r += 1
-    g.add(r, 1, "(七)总计", cs=2)
-    values_of(r, "total")
-    r += 1
     g.add(r, 0, "四、结转下年度继续办理", cs=3)
     values_of(r, "carried_forward")
     return g
@@ -340,12 +343,14 @@ def render_page(report: dict, style: Style = Style()) -> str:
     body += ["<p>五、存在的主要问题及改进情况</p>", "<p>政策解读形式还不够丰富，下一步将加强解读。</p>",
              "<p>六、其他需要报告的事项</p>", "<p>本年度未收取信息处理费。</p>"]
     container = ("<div class=WordSection1>" if style.word else "<div class=\"TRS_Editor\">") + "\n".join(body) + "</div>"
+    head_title = f"<title>{escape(title)}_{escape(agency)}门户网站</title><meta name=\"ArticleTitle\" content=\"{escape(title)}\">" \
+        if style.title_line else f"<title>{escape(agency)}</title>"
+    title_line = f"<h1>{escape(title)}</h1>" if style.title_line else ""
     return (f"<!DOCTYPE html><html><head><meta http-equiv=\"Content-Type\" content=\"text/html; charset={style.encoding}\">"
-            f"<title>{escape(title)}_{escape(agency)}门户网站</title>"
-            f"<meta name=\"ArticleTitle\" content=\"{escape(title)}\">"
+            f"{head_title}"
             f"<meta name=\"PubDate\" content=\"{published} 09:30\"></head><body>"
             f"<div class=\"nav\"><a href=\"/\">首页</a> &gt; <a href=\"/zfxxgk/\">政府信息公开</a> &gt; 政府信息公开年报</div>"
-            f"<h1>{escape(title)}</h1><div class=\"info\">来源：{escape(agency)} 发布日期：{published}</div>"
+            f"{title_line}<div class=\"info\">来源：{escape(agency)} 发布日期：{published}</div>"
             f"{container}<div class=\"footer\">主办单位：{escape(agency)}办公室</div></body></html>")
 
 

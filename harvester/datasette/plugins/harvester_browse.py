@@ -87,7 +87,8 @@ async def report_page(request, datasette):
         v["raw_page"] = datasette.urls.path(f"/-/page/{v['page_hash']}") if v.get("page_hash") else None
         v["row"] = datasette.urls.row(db.name, "report_versions", f"{v['report_id']},{v['version']}")
     return Response.html(await datasette.render_template(
-        "report.html", {"data": data, "r": data["report"], "links": links, "database": db.name},
+        "report.html", {"data": data, "r": data["report"], "links": links, "database": db.name,
+                        "document": report_view.document_of(data["report"].get("format"))},
         request=request))
 
 

@@ -20,6 +20,7 @@ import tempfile
 from io import BytesIO
 from pathlib import Path
 
+from .. import templates
 from .layout import Document, Placed
 from .pdf import Item, PageItems, assemble
 from .safety import (MAX_OCR_PAGES, MAX_PIXELS, OCR_DPI, OCR_TIMEOUT, RENDER_TIMEOUT, FileRejected,
@@ -303,25 +304,23 @@ _vocabulary: list[tuple[str, str]] | None = None
 
 
 def _labels() -> list[tuple[str, str]]:
-    """(normalised, printed) official labels: data/labels.csv, the template's own words."""
+    """(normalised, printed) official labels: every template's own words (templates.label_rows)."""
     global _vocabulary
     if _vocabulary is None:
-        import csv
-
         from ..cells import norm_label
 
-        found = set()
-        path = Path(__file__).resolve().parents[3] / "data" / "labels.csv"
-        try:
-            with path.open(encoding="utf-8") as f:
-                for row in csv.DictReader(f):
-                    for col in ("label_zh", "group_zh", "subgroup_zh", "article"):
-                        if (row.get(col) or "").strip():
-                            found.add(row[col].strip())
-        except OSError:
-            pass
+        found = {row[col].strip() for row in templates.label_rows()
+                 for col in ("label_zh", "group_zh", "subgroup_zh", "article") if (row[col] or "").strip()}
         _vocabulary = sorted((norm_label(t), t) for t in found)
     return _vocabulary
+
+
+def _forget_labels() -> None:
+    global _vocabulary
+    _vocabulary = None
+
+
+templates.on_change(_forget_labels)
 
 
 def snap_label(text: str, least: float = 0.6) -> str:
