@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import logging
 
-from scrapy.dupefilters import RFPDupeFilter
-
 from harvester.browser import browser_context
 
 
@@ -100,12 +98,3 @@ class ChallengeMiddleware:
         headers = {k: v for k, v in request.headers.items()
                    if k.lower() not in (b"if-none-match", b"if-modified-since")}
         return request.replace(meta=meta, headers=headers, dont_filter=True)
-
-
-class MemoryDupeFilter(RFPDupeFilter):
-    """Scrapy's duplicate filter without its JOBDIR file (see harvester.crawl.job_root)."""
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(path=None, debug=crawler.settings.getbool("DUPEFILTER_DEBUG"),
-                   fingerprinter=crawler.request_fingerprinter)

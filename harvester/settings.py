@@ -87,9 +87,9 @@ ITEM_PIPELINES = {
     "pipelines.store.StorePipeline": 400,
 }
 
-# Seen-request fingerprints live in memory only, even with a JOBDIR: a resumed run must be
-# able to fetch again what was in flight when its predecessor was killed (see crawl.job_root).
-DUPEFILTER_CLASS = "harvester.middlewares.MemoryDupeFilter"
+# No JOBDIR: a run's queue lives in memory, bounded by HARVESTER_ACTIVE_SITES. What a killed
+# run leaves is told by crawl_sites (a site is finished only when its last request is done),
+# and the next run walks those sites again: nothing a kill left half-written is ever read.
 
 # A short progress line while a run goes on (sites done, reports, errors).
 EXTENSIONS = {"harvester.progress.Progress": 500}
