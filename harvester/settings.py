@@ -18,9 +18,11 @@ USER_AGENT = (
 
 # Politeness by default: robots.txt obeyed, few parallel requests per portal, a delay that
 # AutoThrottle adapts to each portal's latency. Government portals are often small servers.
-# CONCURRENT_REQUESTS is the global cap on requests in flight for the whole run (all portals).
+# CONCURRENT_REQUESTS is the global cap on requests in flight for the whole run (all portals):
+# it bounds this machine's load, not a portal's (each portal gets CONCURRENT_REQUESTS_PER_DOMAIN
+# at most); a national run walks thousands of portals, so it is set above Scrapy's 16.
 ROBOTSTXT_OBEY = True
-CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS = 64
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
 DOWNLOAD_DELAY = 0.5
 AUTOTHROTTLE_ENABLED = True
@@ -120,7 +122,7 @@ HARVESTER_MAX_LIST_PAGES = 2000
 # How many portals a run walks at the same time; further portals start as these finish. It
 # bounds memory (each open portal holds its queue and walk state) and keeps enough portals
 # open that per-portal delays never leave the global cap idle.
-HARVESTER_ACTIVE_SITES = 64
+HARVESTER_ACTIVE_SITES = 128
 # When a stored report page is asked for again, by its age (harvester/recheck.py): pairs of
 # AGE_DAYS:INTERVAL_DAYS. Young reports every run, a year-old one weekly, older ones every 90
 # days; `harvester crawl --recheck-all` asks for every known page.
