@@ -23,7 +23,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from e2e_helpers import HARVESTER, ROOT, rows, run_harvester  # noqa: E402
-from harvester.sandbox import Sandbox  # noqa: E402
 
 # What must be equal: everything a harvest holds but run bookkeeping and timestamps.
 CONTENT = {
@@ -56,15 +55,21 @@ def count_reports(db) -> int:
         return 0
 
 
-def crawl_args(db, proxy, sites) -> list[str]:
-    return ["crawl", *[a for s in sites for a in ("--site", s)], "--proxy", proxy, "--db", str(db)]
+def crawl_args(db, sites) -> list[str]:
+    return ["crawl", "--sandbox", *[a for s in sites for a in ("--site", s)], "--db", str(db)]
 
 
-def trial(tmp: Path, proxy: str, sites: list[str], whole: dict, wall: float, rng: random.Random) -> dict:
+# Hand-made portals with twins, print views, a slow host, GBK, a JCMS XML list and a revision,
+# and national-sandbox portals of every CMS family, with discovery, a flaky host and a moved one.
+SITES = ["gx-liuzhou-liunan", "hb-xianning-zwsjj", "qh-xining-jkq", "yn-yongsheng", "zj-jiaxing", "hb-xianan",
+         "gd-guangdong", "440103", "630104", "632725", "450102", "450123", "450205", "640100", "640104"]
+
+
+def trial(tmp: Path, sites: list[str], whole: dict, wall: float, rng: random.Random) -> dict:
     """Kill one run at a random moment, run again until it finishes; compare with `whole`."""
     db = tmp / f"killed-{rng.random():.6f}.db"
     moment = rng.uniform(0.05, 0.95) * wall
-    proc = subprocess.Popen(HARVESTER + crawl_args(db, proxy, sites), cwd=ROOT, stdout=subprocess.DEVNULL,
+    proc = subprocess.Popen(HARVESTER + crawl_args(db, sites), cwd=ROOT, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, start_new_session=True)
     time.sleep(moment)
     killed = proc.poll() is None
@@ -74,7 +79,7 @@ def trial(tmp: Path, proxy: str, sites: list[str], whole: dict, wall: float, rng
     at_kill = count_reports(db)
     runs = 1
     while True:  # a resumed run may itself be the last; more than 3 would be a bug
-        done = run_harvester(*crawl_args(db, proxy, sites), check=False)
+        done = run_harvester(*crawl_args(db, sites), check=False)
         runs += 1
         assert "Traceback" not in done.stderr, done.stderr[-2000:]
         if done.returncode == 0 or runs > 4:
@@ -86,25 +91,22 @@ def trial(tmp: Path, proxy: str, sites: list[str], whole: dict, wall: float, rng
 
 
 def run_trials(tmp: Path, n: int, seed: int = 12, report=print) -> list[dict]:
-    # Portals with twins, print views, a slow host, GBK, a JCMS XML list and a revision.
-    sites = ["gx-liuzhou-liunan", "hb-xianning-zwsjj", "qh-xining-jkq", "yn-yongsheng", "zj-jiaxing",
-             "hb-xianan", "gd-guangdong"]
+    """Each run starts the national sandbox of `crawl --sandbox` (hand-made portals included)."""
     rng = random.Random(seed)
-    with Sandbox(delay_scale=0.3) as sb:
-        whole_db = tmp / "whole.db"
-        start = time.monotonic()
-        run_harvester(*crawl_args(whole_db, sb.proxy_url, sites))
-        wall = time.monotonic() - start
-        whole = snapshot(whole_db)
-        report(f"unbroken run: {wall:.1f} s, {len(whole['reports'])} reports, {len(whole['report_sources'])} sources")
-        results = []
-        for i in range(n):
-            r = trial(tmp, sb.proxy_url, sites, whole, wall, rng)
-            results.append(r)
-            report(f"trial {i + 1}: killed at {r['moment']:.1f} s ({'killed' if r['killed'] else 'had ended'}, "
-                   f"{r['reports_at_kill']} reports stored), {r['runs'] - 1} more run(s), "
-                   f"equal: {r['same']}, integrity: {r['integrity']}")
-        return results
+    whole_db = tmp / "whole.db"
+    start = time.monotonic()
+    run_harvester(*crawl_args(whole_db, SITES))
+    wall = time.monotonic() - start
+    whole = snapshot(whole_db)
+    report(f"unbroken run: {wall:.1f} s, {len(whole['reports'])} reports, {len(whole['report_sources'])} sources")
+    results = []
+    for i in range(n):
+        r = trial(tmp, SITES, whole, wall, rng)
+        results.append(r)
+        report(f"trial {i + 1}: killed at {r['moment']:.1f} s ({'killed' if r['killed'] else 'had ended'}, "
+               f"{r['reports_at_kill']} reports stored), {r['runs'] - 1} more run(s), "
+               f"equal: {r['same']}, integrity: {r['integrity']}")
+    return results
 
 
 def test_sigkill_at_random_moments_then_resume_equals_an_unbroken_run(tmp_path):
