@@ -51,7 +51,7 @@ def _clean(value) -> str | None:
 def detail(text: str) -> dict | None:
     """`_CONFIG.DETAIL` of an article page: as data when it is JSON (what the platform writes),
     else its string fields one by one (a JS object with single quotes or functions)."""
-    if not text or not _CONFIG.search(text):
+    if not text or "_CONFIG" not in text or not _CONFIG.search(text):
         return None
     for at in _DETAIL.finditer(text):
         if text.startswith("{", at.end()):
