@@ -2,8 +2,8 @@
 
 A report is identified by who reported (agency) and for which year: two pages with the same
 agency and year are copies or versions of one report; the table values tell versions apart.
-URLs are canonicalized first so that twins, http/https, index pages and tracking parameters
-never look like different pages.
+URLs are canonicalized first (harvester.urls) so that twins, http/https, index pages and
+tracking parameters never look like different pages.
 """
 
 from __future__ import annotations
@@ -11,53 +11,14 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from w3lib.url import canonicalize_url
+# URL knowledge lives in harvester.urls; re-exported here for callers that still import it
+# from dedupe (pipelines/store.py, tests/browse).
+from harvester.urls import canonical_url, source_kind, strip_tracking  # noqa: F401
 
-TRACKING = re.compile(r"^(utm_\w+|spm|from|source|share|isappinstalled|timestamp|_t|t|wxfrom|scene|clicktime|enterid)$", re.I)
-TWIN_SUFFIX = re.compile(r"_(app|m|wap|print)(?=\.s?html?$)", re.I)
-INDEX_PAGE = re.compile(r"/index\.(s?html?|htm|jsp|php)$", re.I)
 AGENCY_NOISE = re.compile(r"[\s\u3000()（）〔〕\[\]“”\"'·]")
 SENTENCE = re.compile(r"[^。！？\n]{8,}[。！？]")
 TABLE_KEYS = ("format", "active_disclosure", "applications", "reviews_litigation")
-
-
-def canonical_url(url: str) -> str:
-    """One spelling per page: http, no tracking params, no twin suffix, no index.html, no fragment."""
-    parts = urlsplit(canonicalize_url(url.strip(), keep_fragments=False))
-    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not TRACKING.match(k)])
-    path = TWIN_SUFFIX.sub("", parts.path)
-    path = INDEX_PAGE.sub("/", path) or "/"
-    host = parts.hostname or ""
-    if host.startswith(("m.", "wap.")):
-        host = host.split(".", 1)[1]
-    if host.startswith("www."):
-        host = host[4:]
-    return urlunsplit(("http", host, path, query, ""))
-
-
-def strip_tracking(url: str) -> str:
-    """The URL without share/tracking parameters (?from=singlemessage&isappinstalled=0, utm_*):
-    the same page, so it is fetched once."""
-    parts = urlsplit(url)
-    if not parts.query:
-        return url
-    kept = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not TRACKING.match(k)]
-    return urlunsplit(parts._replace(query=urlencode(kept)))
-
-
-def source_kind(url: str) -> str:
-    """How a URL relates to its report: the page itself, or a twin of it."""
-    path = urlsplit(url).path
-    m = TWIN_SUFFIX.search(path)
-    if m:
-        return {"app": "mobile_twin", "m": "mobile_twin", "wap": "mobile_twin", "print": "print_view"}[m.group(1).lower()]
-    if "/mpost_" in path:
-        return "mobile_twin"
-    if re.search(r"print\.(asp|aspx|jsp|php)$", path, re.I):
-        return "print_view"
-    return "page"
 
 
 def normalize_agency(name: str | None) -> str:

@@ -17,17 +17,14 @@ from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutErro
 
 from harvester import discover, registry
 from harvester.browser import browser_context
-from harvester.dedupe import canonical_url, strip_tracking
 from harvester.items import ColumnFound, FetchError, ReportPage, Unchanged
 from harvester.report import looks_like_report_title, year_from_title
+from harvester.urls import ATTACHMENT, TWIN, TWIN_TEXT, canonical_url, strip_tracking
 
 DATE = re.compile(r"(20\d\d|19\d\d)\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
 # Links of a pager (首页 上一页 1 2 3 下一页 尾页): not items of the list.
 PAGER_TEXT = re.compile(r"^\s*(?:首页|上一页|上页|前页|下一页|下页|后页|尾页|末页|[<>«»‹›]+|\d{1,4}|第\s*\d+\s*页)\s*$")
 NEXT_PAGE_TEXT = re.compile(r"^\s*(下一页|下页|后页|尾页|末页|>|»|›)\s*$")
-ATTACHMENT = re.compile(r"\.(pdf|docx?|xlsx?|wps|et|ofd|zip|rar)(?:$|\?)|download\.jsp|/P0\d{8}", re.I)
-TWIN_TEXT = re.compile(r"\.?/?[\w/.-]*_app\.s?html?")
-TWIN = re.compile(r"_app\.s?html?$|/mpost_\d+\.html$|print\.(?:asp|aspx|jsp|php)\b|_print\.s?html?$", re.I)
 # A link naming one part of a split column: a year (2023年度) or a body (本级, 部门, 乡镇街道).
 SUBCOLUMN_TEXT = re.compile(
     r"^(?:(?:19|20)\d\d\s*年?度?(?:报告|年报)?|本级|市本级|县本级|区本级|部门|市直部门|区直部门|县直部门|"

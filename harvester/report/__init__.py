@@ -3,6 +3,7 @@
     from harvester.report import parse
     result = parse(page_bytes, url=url, content_type=content_type)   # an HTML page or text
     result = parse_bytes(body, url=url, content_type=content_type)   # any file: PDF, Office, scans
+    html = readable_html(body, content_type, url=url)                 # what is read of a page
 
 
 See shared/spec/report-format.md for the keys and rules.
@@ -11,7 +12,7 @@ See shared/spec/report-format.md for the keys and rules.
 from .decode import decode_html
 from .errors import ParseError
 from .meta import looks_like_report_title, year_from_title
-from .parse import parse
+from .parse import parse, readable_html
 from .files import parse_bytes
 
-__all__ = ["parse", "parse_bytes", "decode_html", "looks_like_report_title", "year_from_title", "ParseError"]
+__all__ = ["parse", "parse_bytes", "decode_html", "readable_html", "looks_like_report_title", "year_from_title", "ParseError"]

@@ -14,6 +14,7 @@ from .cells import BLANK, Row, nfkc
 from .checks import evaluate, failures
 from .decode import check_not_binary, decode_html
 from .errors import ParseError
+from . import gkmlpt
 from .htmldoc import read_html
 from . import templates
 from .labels import COLUMNS, T4_KEYS
@@ -42,9 +43,20 @@ def parse(source: bytes | str, *, url: str | None = None, content_type: str | No
     else:
         raise ParseError(f"cannot parse a {type(source).__name__}: expected bytes or str")
     try:
-        return _parse_text(text, url)
+        return _parse_text(readable_html(text, url=url), url)
     except Exception as e:  # a page must never stop a crawl: report the failure instead
         return _result(parse_status="failed", parse_reason=f"parser error: {type(e).__name__}: {e}")
+
+
+def readable_html(source: bytes | str, content_type: str | None = None, *, url: str | None = None,
+                  title: str | None = None, published: str | None = None,
+                  attachments: list[dict] | None = None) -> str:
+    """The HTML to read for a served page: the page decoded, or for an app page that carries its
+    article as data (gkmlpt), a document made of that data. The harvester stores the served
+    bytes and reads this; ``title``/``published``/``attachments`` (what the list told) fill
+    what the page's data leaves out."""
+    text = source if isinstance(source, str) else decode_html(bytes(source), content_type)
+    return gkmlpt.readable(text, url=url, title=title, published=published, attachments=attachments) or text
 
 
 def _result(**values) -> dict:

@@ -12,34 +12,31 @@ What this family does (spec/portals.md):
 - Articles `/gkmlpt/content/{id // 10**6}/{id // 10**3}/post_{id}.html` are JS apps too: the body
   is JSON-escaped HTML in `_CONFIG.DETAIL.content`.
 
-The report page item: its body is NOT the bytes served (a script shell the report parser cannot
-read) but DETAIL.content decoded and wrapped in a minimal HTML document (charset utf-8) with the
-title (<title>, <h1>, ArticleTitle meta), the publisher (ContentSource meta, 发布机构 line), the
-date (PubDate meta, 发布日期 line), 索引号/文号 when known, and the attachments as links. Its
-attachments are those of the list API's `attachment[]` (plus DETAIL's and the content's links).
+The report page item: its body is the bytes served (a script shell), as every family's is;
+the parser reads DETAIL out of it (harvester/report/gkmlpt.py). The item's title and date are
+the list's, its attachments those of the list API's `attachment[]` plus DETAIL's and the
+content's links.
 The mobile twin (`mpost_`) holds the same DETAIL and is not fetched.
 """
 
 from __future__ import annotations
 
-import html as htmlmod
 import json
 import re
-from datetime import datetime
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import scrapy
-from scrapy.http import Headers, HtmlResponse
+from scrapy.http import HtmlResponse
 
+from harvester.report import gkmlpt as page
 from spiders.base import ReportSpider, clean, parse_date
-from spiders.families.scriptlist import CHINA, any_date, assigned_literal, js_unescape
+from spiders.families.scriptlist import any_date, assigned_literal
 
 CONFIG = re.compile(r"\b_CONFIG\b")
 SID = re.compile(r"""\bSID['"]?\s*:\s*['"]?([\w-]+)""")
 REPORT_CATEGORY = re.compile(r"年报|年度报告")
 HASH_CATEGORY = re.compile(r"^#?/?(\d+)")
 POST_ID = re.compile(r"/m?post_(\d+)\.html")
-FIELD = r"""['"]?{name}['"]?\s*:\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')"""
 
 
 def tree_categories(tree) -> list[dict]:
@@ -73,23 +70,11 @@ def post_url(base_url: str, post_id: int) -> str:
 
 
 def detail(text: str) -> dict | None:
-    """`_CONFIG.DETAIL` of an article page: as data, else its string fields one by one."""
+    """`_CONFIG.DETAIL` of an article page: as data (JS objects too), else what the parser reads."""
     data = assigned_literal(text, "DETAIL")
-    if isinstance(data, dict):
+    if isinstance(data, dict) and data.get("content"):
         return data
-    at = re.search(r"\bDETAIL['\"]?\s*[:=]", text)
-    if not at:
-        return None
-    start = at.end()
-    out = {}
-    for name in ("content", "title", "publisher", "document_number", "identifier", "display_publish_time"):
-        m = re.compile(FIELD.format(name=name), re.S).search(text, start)
-        if m:
-            out[name] = js_unescape(m.group(1) if m.group(1) is not None else m.group(2))
-    m = re.compile(r"""['"]?date['"]?\s*:\s*(\d{9,13})""").search(text, start)
-    if m:
-        out["date"] = int(m.group(1))
-    return out if out.get("content") else None
+    return page.detail(text)
 
 
 def article_entry(article: dict, base_url: str) -> dict | None:
@@ -125,43 +110,6 @@ def api_attachments(items, base_url: str) -> list[dict]:
         if isinstance(item, dict) and item.get("url"):
             out.append({"url": urljoin(base_url, item["url"]), "name": clean(item.get("name")) or None})
     return out
-
-
-def when(value) -> str | None:
-    """"YYYY-MM-DD HH:MM" (PubDate's form) of a unix time or a date text."""
-    if isinstance(value, (int, float)) or (isinstance(value, str) and value.strip().isdigit()):
-        t = float(value)
-        t = t / 1000 if t > 1e11 else t
-        return datetime.fromtimestamp(t, CHINA).strftime("%Y-%m-%d %H:%M") if t > 0 else None
-    if isinstance(value, str):
-        m = re.search(r"(\d{4})\D(\d{1,2})\D(\d{1,2})(?:\D{1,3}?(\d{1,2}):(\d{2}))?", value)
-        if m:
-            y, mo, d, h, mi = m.groups()
-            return f"{int(y):04d}-{int(mo):02d}-{int(d):02d} {int(h or 0):02d}:{mi or '00'}"
-    return None
-
-
-def wrap(title: str | None, content: str, publisher: str | None = None, published: str | None = None,
-         identifier: str | None = None, document_number: str | None = None,
-         attachments: list[dict] | None = None) -> str:
-    """A minimal HTML document around DETAIL.content that the report parser reads like any page."""
-    esc = htmlmod.escape
-    head = ['<meta charset="utf-8">', f"<title>{esc(title or '')}</title>"]
-    if title:
-        head.append(f'<meta name="ArticleTitle" content="{esc(title)}">')
-    if published:
-        head.append(f'<meta name="PubDate" content="{esc(published)}">')
-    if publisher:
-        head.append(f'<meta name="ContentSource" content="{esc(publisher)}">')
-    facts = [("索引号", identifier), ("发布机构", publisher), ("文号", document_number),
-             ("发布日期", published[:10] if published else None)]
-    lines = "".join(f"<p>{k}：{esc(v)}</p>" for k, v in facts if v)
-    files = "".join(f'<li><a href="{esc(a["url"])}">{esc(a.get("name") or a["url"])}</a></li>'
-                    for a in attachments or [])
-    return ("<!DOCTYPE html>\n<html><head>" + "".join(head) + "</head><body>"
-            + (f"<h1>{esc(title)}</h1>" if title else "") + f'<div class="gkmlpt-meta">{lines}</div>'
-            + f'<div class="article-content">{content}</div>'
-            + (f'<ul class="attachments">{files}</ul>' if files else "") + "</body></html>")
 
 
 class GkmlptSpider(ReportSpider):
@@ -264,7 +212,7 @@ class GkmlptSpider(ReportSpider):
 
     # --- report pages -------------------------------------------------------------------------
     def parse_report(self, response):
-        """An article app page becomes the wrapped DETAIL.content (see the module docstring)."""
+        """An article app page: its served bytes with DETAIL's facts (see the module docstring)."""
         if response.status == 304 or not hasattr(response, "text"):
             yield from super().parse_report(response)
             return
@@ -275,24 +223,18 @@ class GkmlptSpider(ReportSpider):
         yield self.detail_item(response, response.meta.get("entry", {}), found)
 
     def detail_item(self, response, entry: dict, found: dict):
+        """The served page as it is, with the facts the list and DETAIL give (title, date,
+        attachments); the parser makes the readable document from the same bytes."""
         title = clean(found.get("title")) or entry.get("title")
-        publisher = clean(found.get("publisher")) or entry.get("publisher")
-        published = (when(found.get("display_publish_time")) or when(found.get("date"))
-                     or when(entry.get("published")))
+        published = (page.when(found.get("display_publish_time")) or page.when(found.get("date"))
+                     or page.when(entry.get("published")))
         attachments = list(entry.get("attachments") or [])
         attachments += api_attachments(found.get("attachment") or found.get("attachments"), response.url)
-        body = wrap(title, found["content"], publisher, published,
-                    clean(found.get("identifier")) or entry.get("identifier"),
-                    clean(found.get("document_number")) or entry.get("document_number"),
-                    attachments)
-        headers = Headers(response.headers)
-        headers["Content-Type"] = "text/html; charset=utf-8"
-        page = HtmlResponse(url=response.url, status=response.status, headers=headers,
-                            body=body.encode("utf-8"), encoding="utf-8", request=response.request)
-        item = self.report_item(page, dict(entry, title=entry.get("title") or title,
-                                           published=entry.get("published") or parse_date(published)))
+        item = self.report_item(response, dict(entry, title=entry.get("title") or title,
+                                               published=entry.get("published") or parse_date(published)))
+        content = HtmlResponse(url=response.url, body=found["content"].encode("utf-8"), encoding="utf-8")
         merged, urls = [], set()
-        for a in attachments + item.attachments:
+        for a in attachments + list(self.attachments(content)) + item.attachments:
             if a["url"] not in urls:
                 urls.add(a["url"])
                 merged.append(a)

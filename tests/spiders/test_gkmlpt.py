@@ -7,7 +7,8 @@ from scrapy.http import HtmlResponse, Request, TextResponse
 
 from harvester.items import ReportPage
 import spider_helpers
-from harvester.report import parse
+from harvester.report import parse, readable_html
+from pipelines.parse import ParsePipeline
 from spiders.families.gkmlpt import GkmlptSpider, detail, tree_categories
 
 PAGES = Path(__file__).parent / "pages"
@@ -103,29 +104,57 @@ def test_parse_column_on_the_api():
     assert [r.url for r in out if r.callback == spider.parse_column] == [API + "?page=2&sid=755041"]
 
 
-def test_article_becomes_a_readable_html_document():
+def _article_item():
     spider = make_spider()
     first = api_page(spider, API + "?page=1&sid=755041", "gkmlpt_api_page1.json")
     entry = next(iter(spider.list_entries(first)))
     request = spider.report_request(entry, first)
     raw = (PAGES / "gkmlpt_post.html").read_bytes()
-    (item,) = list(spider.parse_report(HtmlResponse(POST, body=raw, request=request)))
+    served = HtmlResponse(POST, body=raw, request=request, headers={"Content-Type": "text/html"})
+    (item,) = list(spider.parse_report(served))
+    return item, raw
+
+
+def test_article_item_keeps_the_served_bytes_and_the_list_facts():
+    item, raw = _article_item()
     assert isinstance(item, ReportPage)
-    html = item.body.decode("utf-8")
-    assert item.content_type == "text/html; charset=utf-8"
+    assert item.body == raw and item.content_type == "text/html"  # as served, not a substitute
+    assert item.attachments == [
+        {"url": HOST + "/attachment/0/512/512345/4312345.pdf", "name": "某某区人民2023年年报.pdf"},
+        {"url": HOST + "/attachment/0/512/512346/4312345.docx", "name": "数据表.docx"}]
+    assert item.twins == [] and item.url == POST and item.year == 2023 and item.published == "2024-01-25"
+
+
+def test_parser_reads_the_article_out_of_the_served_page():
+    item, raw = _article_item()
+    html = readable_html(item.body, item.content_type, url=item.url, title=item.title,
+                         published=item.published, attachments=item.attachments)
     assert "<title>某某区人民政府2023年政府信息公开工作年度报告</title>" in html
     assert '<meta name="PubDate" content="2024-01-25 12:00">' in html
     assert '<meta name="ContentSource" content="某某区人民政府办公室">' in html
     assert "<p>发布机构：某某区人民政府办公室</p>" in html and "<p>索引号：007123456/2024-00012</p>" in html
     assert '<p style="text-indent:2em">本报告根据《中华人民共和国政府信息公开条例》编制。</p>' in html
     assert "<td>规章</td><td>0</td>" in html and "\\u" not in html and "<\\/" not in html
-    assert item.attachments == [
-        {"url": HOST + "/attachment/0/512/512345/4312345.pdf", "name": "某某区人民2023年年报.pdf"},
-        {"url": HOST + "/attachment/0/512/512346/4312345.docx", "name": "数据表.docx"}]
-    assert item.twins == [] and item.url == POST and item.year == 2023 and item.published == "2024-01-25"
-    parsed = parse(item.body, url=item.url, content_type=item.content_type)
-    assert (parsed["is_report"], parsed["title"], parsed["year"], parsed["published"]) == (
-        True, "某某区人民政府2023年政府信息公开工作年度报告", 2023, "2024-01-25")
+    # the list API's attachment is listed; the content's own link is not listed twice
+    assert html.count("4312345.pdf") == 1 and html.count("4312345.docx") == 1
+    # the bytes alone (a stored page re-parsed, `harvester parse`) read the same report
+    for source in (raw, raw.decode("utf-8")):
+        parsed = parse(source, url=item.url, content_type=item.content_type)
+        assert (parsed["is_report"], parsed["title"], parsed["year"], parsed["published"]) == (
+            True, "某某区人民政府2023年政府信息公开工作年度报告", 2023, "2024-01-25")
+
+
+def test_parse_stage_reads_the_article_and_keeps_the_body():
+    item, raw = _article_item()
+    out = ParsePipeline().process_item(item)
+    assert out.body == raw and "_CONFIG" not in out.html and "<td>规章</td><td>0</td>" in out.html
+    assert out.parsed["is_report"] is True and out.parsed["year"] == 2023
+
+
+def test_other_pages_read_as_served():
+    body = "<html><head><title>t</title></head><body><script>var _CONFIG = {SID: '1'};</script><p>正文</p></body></html>"
+    assert readable_html(body.encode(), "text/html", url=POST) == body  # _CONFIG without DETAIL
+    assert readable_html(b"<p>x</p>") == "<p>x</p>"
 
 
 def test_detail_written_as_a_js_object():
