@@ -12,9 +12,6 @@ import hashlib
 import json
 import re
 
-# URL knowledge lives in harvester.urls; re-exported here for callers that still import it
-# from dedupe (pipelines/store.py, tests/browse).
-from harvester.urls import canonical_url, source_kind, strip_tracking  # noqa: F401
 
 AGENCY_NOISE = re.compile(r"[\s\u3000()（）〔〕\[\]“”\"'·]")
 SENTENCE = re.compile(r"[^。！？\n]{8,}[。！？]")

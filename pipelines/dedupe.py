@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 
-from harvester import dedupe
+from harvester import dedupe, urls
 from harvester.items import ReportPage
 from harvester.neardup import Candidate, ReportMatcher
 from harvester.pagetext import first_copy, page_text
@@ -46,7 +46,7 @@ class DedupePipeline:
         if not isinstance(item, ReportPage) or item.kind != "report":
             return item
         parsed = item.parsed or {}
-        item.canonical_url = dedupe.canonical_url(item.url)
+        item.canonical_url = urls.canonical_url(item.url)
         item.text = page_text(item.html or "")
         if parsed.get("mirrored_copy_in_page"):
             item.text = first_copy(item.text)  # the page prints the report twice: keep it once

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from harvester.dedupe import source_kind
+from harvester.urls import source_kind
 from harvester.items import ColumnFound, FetchError, ReportPage, Unchanged
 from harvester.report.meta import compose_title, looks_like_report_title
 from harvester.store import Store

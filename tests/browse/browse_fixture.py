@@ -15,7 +15,7 @@ table 3 is an image (tables null), a report with two versions and a mobile twin,
 
 from __future__ import annotations
 
-from harvester import dedupe
+from harvester import dedupe, urls
 from harvester.items import utcnow
 from harvester.store import APPLICANT_COLUMNS, Store
 
@@ -146,7 +146,7 @@ def reports() -> list[dict]:
         url = f"{column}t{year + 1}0130_{1000 + year}.shtml"
         values = report_values(fmt, seed, apps, raw) if fmt != "legacy" else None
         out.append({
-            "id": dedupe.report_id(agency, year, dedupe.canonical_url(url)),
+            "id": dedupe.report_id(agency, year, urls.canonical_url(url)),
             "site_id": site, "agency": agency, "province": province, "level": level, "year": year,
             "format": fmt, "title": f"{agency}{year}年政府信息公开工作年度报告" if title else None,
             "published": published or f"{year + 1}-01-30", "url": url,
@@ -297,7 +297,7 @@ def build(path) -> list[dict]:
             }
             for url in r["sources"]:
                 source = {"url": url, "report_id": r["id"], "site_id": r["site_id"],
-                          "kind": dedupe.source_kind(url), "canonical": int(url == r["url"]),
+                          "kind": urls.source_kind(url), "canonical": int(url == r["url"]),
                           "content_hash": report["content_hash"], "page_hash": page_hash,
                           "published": r["published"]}
                 store.save_report(report, source, values if values and values.get("parse_status") != "failed" else values)
