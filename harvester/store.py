@@ -320,7 +320,7 @@ class Store:
         """
         seen = report["last_seen"]
         rid = report["id"]
-        with self.db.conn:
+        with self.db.atomic():
             old = self.report_row(rid)
             versions = self.db["report_versions"]
             known = list(versions.rows_where("report_id = ? and content_hash = ?", [rid, report["content_hash"]]))
@@ -390,7 +390,7 @@ class Store:
         known = self.source_row(url)
         if known is not None and known["kind"] != "alias":
             return
-        with self.db.conn:
+        with self.db.atomic():
             self._save_source({"url": url, "report_id": report_id, "site_id": site_id, "kind": "alias",
                                "twins": json.dumps([of], ensure_ascii=False)}, seen)
             self.choose_canonical(report_id)
@@ -400,7 +400,7 @@ class Store:
         known = self.source_row(url)
         if known is not None and known["kind"] != "attachment":
             return
-        with self.db.conn:
+        with self.db.atomic():
             self._save_source({"url": url, "report_id": report_id, "site_id": site_id, "kind": "attachment",
                                "attachments": json.dumps({"name": name}, ensure_ascii=False) if name else None}, seen)
             self.choose_canonical(report_id)
@@ -411,7 +411,7 @@ class Store:
         source = self.source_row(url)
         if source is None:
             return
-        with self.db.conn:
+        with self.db.atomic():
             self.db["report_sources"].update(url, dict({"last_seen": seen}, **({"last_checked": seen} if checked else {})))
             self.db["reports"].update(source["report_id"], {"last_seen": seen})
 

@@ -69,31 +69,36 @@ class StorePipeline:
             self.store.save_fetch_error(item, self.run_id)
             self.stats.inc_value("harvester/fetch_errors")
         elif isinstance(item, ReportPage):
-            known = self.store.source_row(item.url) if item.kind == "report" else None
-            if known and known["content_hash"] == item.content_hash and known["page_hash"]:
-                # the same content again (a page re-rendered by the browser differs in its bytes
-                # only): the raw page stored for it stays the record
-                page_hash = known["page_hash"]
-            else:
-                page_hash = self.store.save_page(item.url, item.body, item.content_type, item.fetched_at)
-            if item.kind == "report":
-                if item.agency_id:
-                    self.store.save_agency(item.agency_id, (item.parsed or {}).get("agency") or item.agency,
-                                           item.agency_kind, item.agency_parent, item.province, item.fetched_at)
-                outcome = self.store.save_report(*self.rows(item, page_hash))
-                self.stats.inc_value(f"harvester/reports_{outcome}")
-                self.site_reports[item.site_id] = self.site_reports.get(item.site_id, 0) + 1
-                for alias in item.aliases:  # the same page under another address
-                    self.store.save_alias(item.report_id, alias, item.site_id, item.fetched_at, item.url)
-                for attachment in item.attachments:  # one more source each; read later
-                    self.store.save_attachment(item.report_id, attachment["url"], item.site_id, item.fetched_at,
-                                               attachment.get("name"))
-            else:
-                parsed = item.parsed or {}
-                self.store.save_non_report(item.url, item.site_id, parsed.get("title") or item.title,
-                                           parsed.get("parse_reason") or "not a report", page_hash, item.fetched_at)
-                self.stats.inc_value("harvester/non_reports")
+            with self.store.db.atomic():  # a page's every row or none: a kill never leaves half of it
+                self.save_page_item(item)
         return item
+
+    def save_page_item(self, item: ReportPage):
+        """One fetched page: its raw bytes, and its report (with sources) or its non-report row."""
+        known = self.store.source_row(item.url) if item.kind == "report" else None
+        if known and known["content_hash"] == item.content_hash and known["page_hash"]:
+            # the same content again (a page re-rendered by the browser differs in its bytes
+            # only): the raw page stored for it stays the record
+            page_hash = known["page_hash"]
+        else:
+            page_hash = self.store.save_page(item.url, item.body, item.content_type, item.fetched_at)
+        if item.kind == "report":
+            if item.agency_id:
+                self.store.save_agency(item.agency_id, (item.parsed or {}).get("agency") or item.agency,
+                                       item.agency_kind, item.agency_parent, item.province, item.fetched_at)
+            outcome = self.store.save_report(*self.rows(item, page_hash))
+            self.stats.inc_value(f"harvester/reports_{outcome}")
+            self.site_reports[item.site_id] = self.site_reports.get(item.site_id, 0) + 1
+            for alias in item.aliases:  # the same page under another address
+                self.store.save_alias(item.report_id, alias, item.site_id, item.fetched_at, item.url)
+            for attachment in item.attachments:  # one more source each; read later
+                self.store.save_attachment(item.report_id, attachment["url"], item.site_id, item.fetched_at,
+                                           attachment.get("name"))
+        else:
+            parsed = item.parsed or {}
+            self.store.save_non_report(item.url, item.site_id, parsed.get("title") or item.title,
+                                       parsed.get("parse_reason") or "not a report", page_hash, item.fetched_at)
+            self.stats.inc_value("harvester/non_reports")
 
     def rows(self, item: ReportPage, page_hash: str):
         p = item.parsed or {}

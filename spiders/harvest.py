@@ -57,7 +57,8 @@ class SiteOutcome:
 class _Ledger:
     walker: scrapy.Spider
     outcome: SiteOutcome
-    pending: int = 0
+    pending: int = 0  # requests not yet through their callback
+    items: int = 0  # items yielded and not yet through the pipelines
     started: bool = False  # every start request is out
     contexts: set = field(default_factory=set)  # browser contexts its pages used
 
@@ -92,6 +93,8 @@ class HarvestSpider(scrapy.Spider):
         spider.max_list_pages = s.getint("HARVESTER_MAX_LIST_PAGES", 2000)
         spider.max_active = max(1, s.getint("HARVESTER_ACTIVE_SITES", 64))
         crawler.signals.connect(spider._dropped, signal=signals.request_dropped)
+        for signal in (signals.item_scraped, signals.item_dropped, signals.item_error):
+            crawler.signals.connect(spider._item_done, signal=signal)
         return spider
 
     # --- sites as work items ------------------------------------------------------------------
@@ -153,6 +156,7 @@ class HarvestSpider(scrapy.Spider):
                     outcome.report_pages += 1
                 elif type(out).__name__ == "ColumnFound":
                     outcome.column_found = True
+                ledger.items += 1  # the site is done only once its items are stored
                 yield out
         except Exception as e:  # one bad page never stops a run: the site records why
             logger.error("site %s: its walk broke: %s: %s (traceback at log level DEBUG)", site_id,
@@ -190,9 +194,20 @@ class HarvestSpider(scrapy.Spider):
             self.ledgers[site_id].pending -= 1
             self._maybe_done(site_id)
 
-    def _maybe_done(self, site_id: str):
+    def _item_done(self, item, spider=None, **kwargs):
+        """An item went through the pipelines (stored, dropped or failed)."""
+        site_id = getattr(item, "site_id", None)
         ledger = self.ledgers.get(site_id)
-        if ledger is None or not ledger.started or ledger.pending > 0:
+        if ledger is not None:
+            ledger.items -= 1
+            self._maybe_done(site_id)
+
+    def _maybe_done(self, site_id: str):
+        """A site is done when its start requests are out, no request of it is pending and
+        every item it yielded has been through the pipelines (so a site recorded finished has
+        all its pages stored; a kill before that leaves it to be walked again)."""
+        ledger = self.ledgers.get(site_id)
+        if ledger is None or not ledger.started or ledger.pending > 0 or ledger.items > 0:
             return
         del self.ledgers[site_id]
         self.finished.append(site_id)

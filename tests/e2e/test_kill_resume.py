@@ -84,10 +84,13 @@ def trial(tmp: Path, sites: list[str], whole: dict, wall: float, rng: random.Ran
         assert "Traceback" not in done.stderr, done.stderr[-2000:]
         if done.returncode == 0 or runs > 4:
             break
-    same = snapshot(db) == whole
+    got = snapshot(db)
+    same = got == whole
+    diff = {t: {"missing": sorted(set(whole[t]) - set(got[t]))[:3], "extra": sorted(set(got[t]) - set(whole[t]))[:3]}
+            for t in whole if got[t] != whole[t]}
     ok = rows(db, "pragma integrity_check") == [{"integrity_check": "ok"}]
     return {"moment": moment, "killed": killed, "reports_at_kill": at_kill, "runs": runs, "same": same,
-            "integrity": ok, "db": db}
+            "integrity": ok, "db": db, "diff": diff}
 
 
 def run_trials(tmp: Path, n: int, seed: int = 12, report=print) -> list[dict]:
@@ -105,7 +108,7 @@ def run_trials(tmp: Path, n: int, seed: int = 12, report=print) -> list[dict]:
         results.append(r)
         report(f"trial {i + 1}: killed at {r['moment']:.1f} s ({'killed' if r['killed'] else 'had ended'}, "
                f"{r['reports_at_kill']} reports stored), {r['runs'] - 1} more run(s), "
-               f"equal: {r['same']}, integrity: {r['integrity']}")
+               f"equal: {r['same']}, integrity: {r['integrity']}" + (f"; differs: {r['diff']}" if r["diff"] else ""))
     return results
 
 
