@@ -15,32 +15,17 @@ import re
 from datetime import datetime, timedelta, timezone
 from urllib.parse import urljoin
 
+from harvester.jstext import js_unescape
+
 CHINA = timezone(timedelta(hours=8))
 _CONFIG = re.compile(r"\b_CONFIG\b")
 _DETAIL = re.compile(r"\bDETAIL['\"]?\s*[:=]\s*")
 _FIELD = r"""['"]?{name}['"]?\s*:\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')"""
 _FIELDS = ("content", "title", "publisher", "document_number", "identifier", "display_publish_time")
-_ESCAPE = re.compile(r"\\(u\{[0-9a-fA-F]+\}|u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|\r\n|.)", re.S)
-_SIMPLE = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "v": "\v", "0": "\0", "\n": "", "\r\n": ""}
 _BLANKS = re.compile(r"\s+")
 _HREF = re.compile(r"""href\s*=\s*["']([^"']+)""", re.I)
 
 
-def _unescape(text: str) -> str:
-    """A JS string literal's body as its value (\\uXXXX, \\xXX, \\/ ..., surrogate pairs joined)."""
-    def one(m):
-        e = m.group(1)
-        if e.startswith("u{"):
-            return chr(int(e[2:-1], 16))
-        if e[0] in "ux" and len(e) > 1:
-            return chr(int(e[1:], 16))
-        return _SIMPLE.get(e, e)
-
-    out = _ESCAPE.sub(one, text)
-    try:
-        return out.encode("utf-16", "surrogatepass").decode("utf-16")
-    except UnicodeError:
-        return out
 
 
 def _clean(value) -> str | None:
@@ -65,7 +50,7 @@ def detail(text: str) -> dict | None:
         for name in _FIELDS:
             m = re.compile(_FIELD.format(name=name), re.S).search(text, at.end())
             if m:
-                out[name] = _unescape(m.group(1) if m.group(1) is not None else m.group(2))
+                out[name] = js_unescape(m.group(1) if m.group(1) is not None else m.group(2))
         m = re.compile(r"""['"]?date['"]?\s*:\s*(\d{9,13})""").search(text, at.end())
         if m:
             out["date"] = int(m.group(1))

@@ -25,31 +25,15 @@ from urllib.parse import urljoin
 from parsel import Selector
 from scrapy.utils.response import get_base_url
 
+from harvester.jstext import js_unescape
 from spiders.base import ReportSpider, clean, parse_date
 
 CHINA = timezone(timedelta(hours=8))
 
 # --- JS literals ------------------------------------------------------------------------------
-_ESCAPE = re.compile(r"\\(u\{[0-9a-fA-F]+\}|u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|\r\n|.)", re.S)
-_SIMPLE = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "v": "\v", "0": "\0", "\n": "", "\r\n": ""}
 _IDENT = re.compile(r"[A-Za-z_$][\w$]*")
 
 
-def js_unescape(text: str) -> str:
-    """The value of a JS string literal's body: \\" \\' \\/ \\n \\uXXXX \\xXX (surrogate pairs joined)."""
-    def one(m):
-        e = m.group(1)
-        if e.startswith("u{"):
-            return chr(int(e[2:-1], 16))
-        if e[0] in "ux" and len(e) > 1:
-            return chr(int(e[1:], 16))
-        return _SIMPLE.get(e, e)
-
-    out = _ESCAPE.sub(one, text)
-    try:
-        return out.encode("utf-16", "surrogatepass").decode("utf-16")
-    except UnicodeError:
-        return out
 
 
 def balanced(text: str, start: int) -> str | None:

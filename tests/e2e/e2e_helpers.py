@@ -46,3 +46,34 @@ def harvested(entries: list[dict]) -> list[dict]:
     portals that tests add by `harvester add-site`)."""
     ids = registry_ids()
     return [e for e in entries if e["site_id"] in ids]
+
+
+# What must be equal: everything a harvest holds but run bookkeeping and timestamps.
+CONTENT = {
+    "reports": "select id, site_id, agency, province, year, title, url, format, parse_status, check_status, "
+               "content_hash, version from reports",
+    "report_sources": "select url, report_id, kind, content_hash, canonical from report_sources",
+    "report_versions": "select report_id, version, content_hash, changes from report_versions",
+    "applications": "select * from applications",
+    "active_disclosure": "select * from active_disclosure",
+    "reviews_litigation": "select * from reviews_litigation",
+    "check_failures": "select * from check_failures",
+    "fetch_errors": "select url, status, reason from fetch_errors",
+    "non_reports": "select url, reason from non_reports",
+    "pages": "select hash from pages",
+}
+
+
+def snapshot(db) -> dict[str, list]:
+    return {name: sorted(map(repr, rows(db, sql))) for name, sql in CONTENT.items()}
+
+
+def count_reports(db) -> int:
+    try:
+        con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1)
+        try:
+            return con.execute("select count(*) from reports").fetchone()[0]
+        finally:
+            con.close()
+    except sqlite3.Error:
+        return 0

@@ -13,7 +13,6 @@ import argparse
 import os
 import random
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -22,38 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from e2e_helpers import HARVESTER, ROOT, rows, run_harvester  # noqa: E402
-
-# What must be equal: everything a harvest holds but run bookkeeping and timestamps.
-CONTENT = {
-    "reports": "select id, site_id, agency, province, year, title, url, format, parse_status, check_status, "
-               "content_hash, version from reports",
-    "report_sources": "select url, report_id, kind, content_hash, canonical from report_sources",
-    "report_versions": "select report_id, version, content_hash, changes from report_versions",
-    "applications": "select * from applications",
-    "active_disclosure": "select * from active_disclosure",
-    "reviews_litigation": "select * from reviews_litigation",
-    "check_failures": "select * from check_failures",
-    "fetch_errors": "select url, status, reason from fetch_errors",
-    "non_reports": "select url, reason from non_reports",
-    "pages": "select hash from pages",
-}
-
-
-def snapshot(db) -> dict[str, list]:
-    return {name: sorted(map(repr, rows(db, sql))) for name, sql in CONTENT.items()}
-
-
-def count_reports(db) -> int:
-    try:
-        con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1)
-        try:
-            return con.execute("select count(*) from reports").fetchone()[0]
-        finally:
-            con.close()
-    except sqlite3.Error:
-        return 0
-
+from e2e_helpers import HARVESTER, ROOT, count_reports, rows, run_harvester, snapshot  # noqa: E402
 
 def crawl_args(db, sites) -> list[str]:
     return ["crawl", "--sandbox", *[a for s in sites for a in ("--site", s)], "--db", str(db)]

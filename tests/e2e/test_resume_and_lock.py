@@ -4,40 +4,11 @@ from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import subprocess
 import time
 
-from e2e_helpers import HARVESTER, ROOT, rows, run_harvester
+from e2e_helpers import HARVESTER, ROOT, count_reports, rows, run_harvester, snapshot
 from harvester.sandbox import Sandbox
-
-CONTENT = {
-    "reports": "select id, site_id, agency, province, year, format, parse_status, content_hash, version from reports",
-    "report_sources": "select url, report_id, kind, content_hash from report_sources",
-    "report_versions": "select report_id, version, content_hash from report_versions",
-    "applications": "select * from applications",
-    "active_disclosure": "select * from active_disclosure",
-    "reviews_litigation": "select * from reviews_litigation",
-    "check_failures": "select * from check_failures",
-    "fetch_errors": "select url, status from fetch_errors",
-    "non_reports": "select url from non_reports",
-}
-
-
-def snapshot(db) -> dict[str, list]:
-    return {name: sorted(map(repr, rows(db, sql))) for name, sql in CONTENT.items()}
-
-
-def count_reports(db) -> int:
-    try:
-        con = sqlite3.connect(db, timeout=1)
-        try:
-            return con.execute("select count(*) from reports").fetchone()[0]
-        finally:
-            con.close()
-    except sqlite3.Error:
-        return 0
-
 
 # Sites with twins, print views, a slow host (so there is time to kill) and a legacy report.
 SITES = ["gx-liuzhou-liunan", "hb-xianning-zwsjj", "qh-xining-jkq", "yn-yongsheng"]
