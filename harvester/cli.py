@@ -89,13 +89,17 @@ def check_url(url: str, what: str) -> str:
 @click.option("--registry", "registry_path", default=str(DEFAULT_REGISTRY), show_default=True,
               type=click.Path(dir_okay=False), help="Site registry file.")
 @click.option("--full", is_flag=True, help="Re-crawl everything (default: incremental once reports are stored).")
+@click.option("--record-columns", is_flag=True,
+              help="Write the annual-report columns discovery finds into the registry file (they are always "
+                   "kept in the database, and the next run on it uses them).")
 @click.option("--recheck-all", is_flag=True,
               help="Ask again for every known report page (default: by its age, see HARVESTER_RECHECK).")
 @click.option("--set", "overrides", multiple=True, metavar="NAME=VALUE",
               help="Override a Scrapy setting, e.g. --set DOWNLOAD_DELAY=2 (repeatable).")
 @click.option("--log-level", default="WARNING", show_default=True,
               type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False))
-def crawl(province, sites, years, db, sandbox, proxy, registry_path, full, recheck_all, overrides, log_level):
+def crawl(province, sites, years, db, sandbox, proxy, registry_path, full, record_columns, recheck_all, overrides,
+          log_level):
     """Crawl registry sites and store their annual reports."""
     from harvester.crawl import crawl as run_crawl
     from harvester.dbcheck import check_writable
@@ -120,7 +124,7 @@ def crawl(province, sites, years, db, sandbox, proxy, registry_path, full, reche
     try:
         summary = run_crawl(db, province=province, sites=list(sites) or None, years=list(years) or None,
                             sandbox=sandbox, proxy=proxy, registry_path=registry_path, full=full,
-                            recheck_all=recheck_all,
+                            recheck_all=recheck_all, record_columns=record_columns,
                             log_level=log_level.upper(), settings=settings or None)
     except (registry.RegistryError, RunLocked, ScheduleError) as e:
         raise UserError(str(e)) from None

@@ -108,6 +108,7 @@ def crawl(
     settings: dict | None = None,
     full: bool = False,
     recheck_all: bool = False,
+    record_columns: bool = False,
 ) -> RunSummary:
     """Crawl the registry sites matching `province` / `sites` into `db`; returns the summary.
 
@@ -116,7 +117,9 @@ def crawl(
     `sandbox="hand"` serves only the hand-made portals, in this process. Runs are incremental once a site has
     reports in the database (lists read until nothing new, known pages re-checked with
     conditional requests on the schedule of harvester/recheck.py); `recheck_all=True` asks
-    again for every known page; `full=True` re-crawls everything.
+    again for every known page; `full=True` re-crawls everything. The columns discovery finds are
+    kept in the database (the next run on it goes straight there); `record_columns=True` also
+    writes them into the registry file (never on a sandbox run).
     """
     from harvester.dbcheck import check_writable
     from harvester.settingscheck import check_settings
@@ -148,6 +151,8 @@ def crawl(
             summary = _crawl(db, chosen, province=province, sites=sites, years=years, sandbox=sandbox,
                              proxy=proxy, registry_path=registry_path, log_level=log_level, settings=settings,
                              full=full, recheck_all=recheck_all)
+            if record_columns and not sandbox:  # columns the sandbox made up never reach a registry
+                record_discoveries(db, chosen, registry_path)
     summary.skipped = skipped
     return summary
 
@@ -228,8 +233,6 @@ def _crawl(db: Path, chosen, *, province, sites, years, sandbox, proxy, registry
     from harvester.browse import prepare
 
     prepare(db)  # views, labels and full-text index for Datasette
-    if not sandbox:  # columns the sandbox made up never reach the real registry
-        record_discoveries(db, chosen, registry_path)
     return summary
 
 

@@ -138,7 +138,8 @@ def test_crawl_discovers_a_column_left_empty_and_records_it(tmp_path):
             f"sd-jinan,370100,济南市人民政府,prefecture,,山东省,{site['homepage']},,,jcms,,false,test\n",
             encoding="utf-8")
         db = tmp_path / "d.db"
-        run_harvester("crawl", "--registry", str(registry_path), "--db", str(db), "--proxy", sb.proxy_url)
+        run_harvester("crawl", "--registry", str(registry_path), "--db", str(db), "--proxy", sb.proxy_url,
+                      "--record-columns")
     got = {r["url"] for r in rows(db, "select url from report_sources")}
     assert {r["url"] for r in site["reports"]} <= got
     assert registry.get("sd-jinan", registry_path).columns == site["columns"]
