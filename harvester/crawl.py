@@ -174,7 +174,8 @@ def _crawl(db: Path, chosen, *, province, sites, years, sandbox, proxy, registry
     # a column an earlier run discovered is walked straight away (a sandbox run never writes
     # it into the registry, and a real run's registry may be older than the database)
     found = store.discovered_columns()
-    chosen = [dataclasses.replace(s, columns=found[s.id][0], family=found[s.id][1] or s.family)
+    chosen = [dataclasses.replace(s, columns=found[s.id][0],
+                                  family=found[s.id][1] if found[s.id][1] not in (None, "generic") else "")
               if not s.columns and s.id in found else s for s in chosen]
     store.upsert_sites(chosen)
     store.close_stale_runs()

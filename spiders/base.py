@@ -168,9 +168,11 @@ class ReportSpider(scrapy.Spider):
     # --- start --------------------------------------------------------------------------------
     async def start(self):
         for url in self.site.columns:  # never filtered: a resumed run must read its lists again
-            # a column known without its family (found by an earlier run's discovery, say):
-            # the family is learnt at the column, as discovery would
-            yield self.column_request(url, dont_filter=True, detect_family=type(self) is ReportSpider)
+            # a column an earlier run's discovery found without learning its family (family
+            # left empty, not the registry's explicit "generic"): learnt at the column, as
+            # discovery would
+            yield self.column_request(url, dont_filter=True,
+                                      detect_family=type(self) is ReportSpider and not self.site.family)
         if not self.site.columns:  # left to discovery: homepage → 政府信息公开 → 年报
             yield scrapy.Request(self.site.homepage, callback=self.discover, errback=self.on_error,
                                  meta={"discovery_depth": 0})
