@@ -84,18 +84,20 @@ bucket look-ups, which is near linear in the number of reports. Memory per entry
 
 from __future__ import annotations
 
+import functools
 import re
+import struct
 import unicodedata
 import zlib
 from dataclasses import dataclass
 from typing import Iterable
 
 import numpy as np
-from datasketch import LeanMinHash, MinHash, MinHashLSH
+from datasketch import MinHash, MinHashLSH
 
 from harvester.dedupe import TABLE_KEYS, normalize_agency
 
-__all__ = ["Candidate", "Match", "ReportMatcher", "agency_relation", "normalize_text", "shingle_hashes"]
+__all__ = ["Candidate", "Match", "ReportMatcher", "agency_relation", "minhash", "normalize_text", "shingle_hashes"]
 
 SHINGLE = 5
 SEED = 1
@@ -125,7 +127,10 @@ TABLES_START = re.compile(r"[二2]\s*[、.．]\s*主\s*动\s*公\s*开")
 TABLES_END = re.compile(r"[五5]\s*[、.．]\s*(?:[^\s。，,]\s*){0,12}?(?:问\s*题|改\s*进)")
 # Page chrome that page_text may leave: strong marks are chrome in any line of up to CHROME_MAX
 # characters; weak ones (words that prose uses too: 来源, 打印, 阅读量) only in lines of up to
-# WEAK_MAX characters, so that a report wrapped into short lines (a PDF) loses no prose.
+# WEAK_MAX characters, so that a report wrapped into short lines (a PDF) loses no prose. Plain
+# literals, so that the regex engine scans for their first characters (an alternation with anchors
+# in it is tried at every position: 6x slower); a line that is a URL, ends in .htm(l) or is a page
+# number is chrome too (``_is_chrome``).
 CHROME = re.compile(
     "|".join(
         (
@@ -133,7 +138,6 @@ CHROME = re.compile(
             r"网站地图", r"版权所有", r"主办单位", r"承办单位", r"ICP备", r"网站标识码", r"公网安备",
             r"简体版", r"繁体版", r"长者模式", r"索引号", r"发文机关", r"成文日期", r"主题分类", r"上一篇",
             r"下一篇", r"相关文档", r"相关链接", r"扫一扫", r"分享到", r"字号", r"打印本页", r"关闭窗口",
-            r"^第\d+页(共\d+页)?$", r"^http", r"s?html?$",
         )
     )
 )
@@ -188,23 +192,30 @@ def _cut_tables(text: str) -> str:
     return "".join(out)
 
 
+# Every line boundary str.splitlines knows, made "\n"; then NOT_WORD that keeps "\n", so that one
+# substitution over the whole text gives the stripped lines in step with the raw ones (one call
+# instead of one a line).
+LINE_BREAKS = re.compile(r"\r\n|[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+NOT_WORD_KEEP_LINES = re.compile(r"[^\w\n]+|_+")
+
+
 def normalize_text(text: str | None) -> str:
     """The report text as compared: tables, chrome, whitespace, punctuation and bare numbers gone."""
     if not text:
         return ""
-    lines = _cut_tables(_fold(text)).splitlines()
+    folded = LINE_BREAKS.sub("\n", _cut_tables(_fold(text)))
     kept: list[tuple[str, bool]] = []
-    for line in lines:
-        s = NOT_WORD.sub("", line)
-        if not s or NUMERIC.fullmatch(s) or s in TEMPLATE_LINES or s in MENU:
+    for line, s in zip(folded.split("\n"), NOT_WORD_KEEP_LINES.sub("", folded).split("\n")):
+        if not s or s in TEMPLATE_LINES or s in MENU or NUMERIC.fullmatch(s):
             continue
-        if len(s) <= CHROME_MAX and CHROME.search(s):
+        n = len(s)
+        if n <= CHROME_MAX and (CHROME.search(s) or s.startswith("http") or s.endswith(("htm", "html"))):
             continue
-        if len(s) <= WEAK_MAX and WEAK_CHROME.match(s) and not CLAUSE.search(line):
+        if n <= WEAK_MAX and WEAK_CHROME.match(s) and not CLAUSE.search(line):
             continue
         if PAGE.fullmatch(s):
             continue  # page numbers of an attachment: 第 3 页 共 5 页
-        kept.append((s, len(s) <= LINK_MAX and not SENTENCE.search(line)))
+        kept.append((s, n <= LINK_MAX and not SENTENCE.search(line)))
     # Runs of LINK_RUN or more short lines without sentence punctuation are link lists and
     # menus (政府网站 footers: 南宁市人民政府 / 柳州市人民政府 / ...), not report text.
     out, i = [], 0
@@ -225,9 +236,9 @@ _M32 = np.uint64(0xFFFFFFFF)
 _S32 = np.uint64(32)
 
 
-def shingle_hashes(norm: str, k: int = SHINGLE) -> np.ndarray:
-    """Distinct 32-bit hashes of the character k-grams of a normalized text (vectorized; stable
-    across processes and platforms, unlike ``hash``). A text shorter than k is one shingle."""
+def _shingles(norm: str, k: int = SHINGLE) -> np.ndarray:
+    """32-bit hashes of the character k-grams of a normalized text, repeats included (a MinHash
+    needs no distinct set: a minimum is the same over repeats). A text shorter than k is one shingle."""
     if not norm:
         return np.empty(0, dtype=np.uint32)
     codes = np.frombuffer(norm.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
@@ -235,7 +246,57 @@ def shingle_hashes(norm: str, k: int = SHINGLE) -> np.ndarray:
     h = np.zeros(n, dtype=np.uint64)
     for j in range(min(k, len(codes))):
         h = h * _P + codes[j : j + n]
-    return np.unique(((h ^ (h >> _S32)) & _M32).astype(np.uint32))
+    return ((h ^ (h >> _S32)) & _M32).astype(np.uint32)
+
+
+def shingle_hashes(norm: str, k: int = SHINGLE) -> np.ndarray:
+    """Distinct 32-bit hashes of the character k-grams of a normalized text (vectorized; stable
+    across processes and platforms, unlike ``hash``). A text shorter than k is one shingle."""
+    return np.unique(_shingles(norm, k))
+
+
+# --- signatures ---------------------------------------------------------------------------
+# datasketch's affine32 MinHash, computed for all shingles and permutations at once: each shingle
+# hash h is mixed by MurmurHash3's 32-bit finalizer, then permutation j maps it to a_j * h + b_j
+# mod 2^32, and the signature is the minimum per permutation. MinHash.update_batch does the same
+# after a Python call per shingle (hashfunc) and a list; the results are equal bit for bit (a test
+# holds them to it), so signatures stored by earlier versions stay valid.
+
+_FMIX = tuple(np.uint32(c) for c in (16, 0x85EBCA6B, 13, 0xC2B2AE35, 16))
+_CHUNK = 1 << 14  # shingles per step: bounds the (num_perm x chunk) work array to 4 MB at 64 permutations
+_EMPTY_HASH = np.uint32(0xFFFFFFFF)  # the value of every permutation of an empty set
+_SCHEME_CODE = 1  # datasketch's code for affine32 in the serialized form
+_HEADER = struct.Struct("<qiB")  # LeanMinHash.serialize(byteorder="<"): seed, -num_perm, scheme
+
+
+def _fmix32(h: np.ndarray) -> np.ndarray:
+    s1, m1, s2, m2, s3 = _FMIX
+    h = h ^ (h >> s1)
+    h *= m1
+    h ^= h >> s2
+    h *= m2
+    h ^= h >> s3
+    return h
+
+
+@functools.lru_cache(maxsize=8)
+def _permutations(num_perm: int) -> tuple[np.ndarray, np.ndarray]:
+    """The (a, b) of datasketch's affine32 permutations for SEED, as (num_perm, 1) columns."""
+    a, b = MinHash(num_perm=num_perm, seed=SEED, scheme=SCHEME).permutations
+    return a.astype(np.uint32).reshape(-1, 1), b.astype(np.uint32).reshape(-1, 1)
+
+
+def minhash(norm: str, num_perm: int = 64) -> np.ndarray:
+    """The MinHash hash values (uint32, one per permutation) of a normalized text's shingles;
+    all 0xFFFFFFFF for an empty text."""
+    a, b = _permutations(num_perm)
+    out = np.full(num_perm, _EMPTY_HASH, dtype=np.uint32)
+    h = _shingles(norm)
+    for start in range(0, len(h), _CHUNK):
+        work = a * _fmix32(h[start : start + _CHUNK])  # (num_perm, chunk), wrapping mod 2^32
+        work += b
+        np.minimum(out, work.min(axis=1), out=out)
+    return out
 
 
 # --- agencies -----------------------------------------------------------------------------
@@ -244,7 +305,9 @@ LEVEL = frozenset("省市区县州旗盟镇乡")
 CJK = re.compile(r"[\u4e00-\u9fff]{1,12}")
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _norm_agency(name: str | None) -> str:
+    """NFKC and normalize_agency; cached, since a run meets the same few thousand names again and again."""
     return normalize_agency(unicodedata.normalize("NFKC", name)) if name else ""
 
 
@@ -497,6 +560,67 @@ _AGENCY_RANK = {"equal": 3, "prefix": 2, "named": 1, "missing": 0}
 _BASIS_RANK = {"values": 2, "cells": 1, "text": 0}
 
 
+class _Bands:
+    """Banded LSH over MinHash signatures, one table per year: two signatures are candidates when
+    all ``rows`` values of some band are equal (datasketch's MinHashLSH rule, same bands, same
+    candidates). MinHashLSH keeps, per entry and band, a bytes key in a dict of sets plus the keys
+    again for removal (about 2 KB an entry and 20 us an insert, most of a national run's index).
+    Here a band is folded into one 60-bit int key (its values under a polynomial hash) and a bucket
+    holds an entry's int, or a list when shared; a fold collision is harmless because every
+    candidate is checked band by band against the stored signatures before it is returned."""
+
+    _P = np.uint64(0x100000001B3)
+    _MASK = np.uint64((1 << 60) - 1)  # keys below 2**60 are the smallest Python ints that hold them
+
+    def __init__(self, bands: int, rows: int) -> None:
+        self.bands, self.rows = bands, rows
+        self.tables: dict[int, dict[int, int | list[int]]] = {}
+        self._salt = np.arange(1, bands + 1, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+
+    def keys(self, hv: np.ndarray) -> list[int]:
+        v = hv[: self.bands * self.rows].reshape(self.bands, self.rows).astype(np.uint64)
+        k = self._salt.copy()
+        for j in range(self.rows):
+            k = k * self._P + v[:, j]
+        return (k & self._MASK).tolist()
+
+    def insert(self, year: int, i: int, keys: list[int]) -> None:
+        table = self.tables.get(year)
+        if table is None:
+            table = self.tables[year] = {}
+        for key in keys:
+            cur = table.get(key)
+            if cur is None:
+                table[key] = i
+            elif type(cur) is int:
+                table[key] = [cur, i]
+            else:
+                cur.append(i)
+
+    def query(self, year: int, keys: list[int], hv: np.ndarray, sigs: np.ndarray) -> np.ndarray:
+        """Entries sharing a band with ``hv``, ascending (``sigs``: the stored signatures)."""
+        table = self.tables.get(year)
+        if not table:
+            return np.empty(0, dtype=np.int64)
+        found: list[int] = []
+        for key in keys:
+            cur = table.get(key)
+            if cur is not None:
+                if type(cur) is int:
+                    found.append(cur)
+                else:
+                    found.extend(cur)
+        if not found:
+            return np.empty(0, dtype=np.int64)
+        idx = np.unique(np.array(found, dtype=np.int64))
+        n = self.bands * self.rows
+        same = sigs[idx, :n].reshape(len(idx), self.bands, self.rows) == hv[:n].reshape(self.bands, self.rows)
+        return idx[same.all(axis=2).any(axis=1)]
+
+    def buckets(self) -> int:
+        return sum(len(t) for t in self.tables.values())
+
+
 class ReportMatcher:
     """Near-duplicate index of known reports; see the module docstring for the rules."""
 
@@ -520,9 +644,9 @@ class ReportMatcher:
         # Bands tuned for the lower bar, leaning to recall: candidates are re-checked anyway.
         probe = MinHashLSH(threshold=threshold, num_perm=num_perm, weights=(0.3, 0.7), params=lsh_params)
         self._lsh_params = (probe.b, probe.r)
-        self._mh = MinHash(num_perm=num_perm, seed=SEED, hashfunc=int, scheme=SCHEME)
-        self._empty = np.full(num_perm, np.uint32(0xFFFFFFFF), dtype=np.uint32)
-        self._lsh: dict[int, MinHashLSH] = {}
+        self._bands = _Bands(probe.b, probe.r)
+        self._empty = np.full(num_perm, _EMPTY_HASH, dtype=np.uint32)
+        self._sig_size = _HEADER.size + 4 * num_perm
         self._exact: dict[tuple[int, str], list[int]] = {}
         self._layouts = _Layouts()
         self._names: dict[str, str] = {}  # interning of ids and agency names
@@ -533,7 +657,7 @@ class ReportMatcher:
         self._hashes: list[str | None] = []
         self._values: list[_Packed | None] = []
         self._inferred: dict[int, tuple[str, ...]] = {}
-        self._memo: tuple | None = None  # names texts give themselves, agency unknown
+        self._memo: tuple | None = None  # packed tables of the last candidate, for add() after match()
 
     def __len__(self) -> int:
         return len(self._ids)
@@ -541,30 +665,25 @@ class ReportMatcher:
     # signatures
 
     def _hashvalues(self, norm: str) -> np.ndarray:
-        shingles = shingle_hashes(norm)
-        if not len(shingles):
-            return self._empty.copy()
-        self._mh.clear()
-        self._mh.update_batch(shingles.tolist())
-        return self._mh.hashvalues.astype(np.uint32, copy=True)
+        return minhash(norm, self.num_perm)
 
     def signature(self, text: str) -> bytes:
         """Compact MinHash of a report text: datasketch's LeanMinHash byte format, little-endian
         (8-byte seed, 4-byte negated count, 1-byte scheme, 4 bytes per permutation: 269 bytes
-        at 64 permutations)."""
+        at 64 permutations). The format is unchanged since the first stored signatures."""
         return self._encode(self._hashvalues(normalize_text(text)))
 
     def _encode(self, hv: np.ndarray) -> bytes:
-        lean = LeanMinHash(seed=SEED, hashvalues=hv, scheme=SCHEME)
-        buf = bytearray(lean.bytesize("<"))
-        lean.serialize(buf, "<")
-        return bytes(buf)
+        return _HEADER.pack(SEED, -len(hv), _SCHEME_CODE) + hv.astype("<u4", copy=False).tobytes()
 
     def _decode(self, signature: bytes) -> np.ndarray:
-        lean = LeanMinHash.deserialize(signature, "<")
-        if lean.seed != SEED or lean.scheme != SCHEME or len(lean) != self.num_perm:
+        ok = len(signature) == self._sig_size
+        if ok:
+            seed, count, scheme = _HEADER.unpack_from(signature)
+            ok = seed == SEED and count == -self.num_perm and scheme == _SCHEME_CODE
+        if not ok:
             raise ValueError(f"signature is not a {SCHEME} MinHash of {self.num_perm} permutations, seed {SEED}")
-        return np.asarray(lean.hashvalues, dtype=np.uint32)
+        return np.frombuffer(signature, dtype="<u4", offset=_HEADER.size).astype(np.uint32)
 
     def _signature_of(self, cand: Candidate, signature: bytes | None) -> np.ndarray:
         return self._decode(signature) if signature is not None else self._hashvalues(normalize_text(cand.text))
@@ -609,10 +728,7 @@ class ReportMatcher:
         if agency:
             self._exact.setdefault((cand.year, agency), []).append(i)
         if not np.array_equal(hv, self._empty):
-            lsh = self._lsh.get(cand.year)
-            if lsh is None:
-                lsh = self._lsh[cand.year] = MinHashLSH(num_perm=self.num_perm, params=self._lsh_params)
-            lsh.insert(i, LeanMinHash(seed=SEED, hashvalues=hv, scheme=SCHEME), check_duplication=False)
+            self._bands.insert(cand.year, i, self._bands.keys(hv))
 
     # matching
 
@@ -624,17 +740,13 @@ class ReportMatcher:
         q.empty = bool(np.array_equal(q.hv, self._empty))
 
         best: tuple | None = None
-        seen: set[int] = set()
         for i in self._exact.get((cand.year, q.agency), ()) if q.agency else ():
-            seen.add(i)
             best = self._better(best, self._judge(i, "equal", q))
         if best is not None and best[0][:2] == (_AGENCY_RANK["equal"], _BASIS_RANK["values"]):
             return best[1]  # equal agency and identical tables: nothing can rank higher
-        lsh = self._lsh.get(cand.year)
-        if lsh is not None and not q.empty:
-            found = [i for i in lsh.query(LeanMinHash(seed=SEED, hashvalues=q.hv, scheme=SCHEME)) if i not in seen]
-            if found:
-                idx = np.fromiter(found, dtype=np.int64, count=len(found))
+        if not q.empty:
+            idx = self._bands.query(cand.year, self._bands.keys(q.hv), q.hv, self._sigs)
+            if len(idx):
                 sims = np.count_nonzero(self._sigs[idx] == q.hv, axis=1) / self.num_perm
                 keep = sims >= self.threshold
                 for i, sim in zip(idx[keep].tolist(), sims[keep].tolist()):
@@ -707,7 +819,8 @@ class ReportMatcher:
         """Sizes, for benchmarks and logs."""
         return {
             "entries": len(self._ids),
-            "years": len(self._lsh),
+            "years": len(self._bands.tables),
+            "lsh_buckets": self._bands.buckets(),
             "lsh_bands": self._lsh_params[0],
             "lsh_rows": self._lsh_params[1],
             "layouts": len(self._layouts.items),
