@@ -89,6 +89,7 @@ import re
 import struct
 import unicodedata
 import zlib
+from array import array
 from dataclasses import dataclass
 from operator import itemgetter
 from typing import Iterable
@@ -314,6 +315,11 @@ def _permutations(num_perm: int) -> tuple[np.ndarray, np.ndarray]:
     return a.astype(np.uint32).reshape(-1, 1), b.astype(np.uint32).reshape(-1, 1)
 
 
+def _is_empty(hv: np.ndarray) -> bool:
+    """Whether hash values are those of an empty text (the first value tells all but 1 in 2**32)."""
+    return bool(hv[0] == _EMPTY_HASH) and bool((hv == _EMPTY_HASH).all())
+
+
 def minhash(norm: str, num_perm: int = 64) -> np.ndarray:
     """The MinHash hash values (uint32, one per permutation) of a normalized text's shingles;
     all 0xFFFFFFFF for an empty text."""
@@ -427,7 +433,7 @@ def _cell(v) -> float:
     return 1e15 + zlib.crc32(str(v).encode("utf-8"))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Packed:
     """Tables of one entry: a shared layout (which tables, which cells) and zlib-packed cells."""
 
@@ -463,8 +469,9 @@ def _getter(keys: tuple) -> callable:
 
 def _plan(table: dict) -> tuple | None:
     """For a table of rows of scalars (or of scalars), getters of its rows and columns in canonical
-    order and the cell paths; None for other shapes (deeper nesting, lists), which take the generic
-    path. Cached by shape: a national run meets a handful of shapes (one per template)."""
+    order, the number of columns of each row and the cell paths; None for other shapes (deeper
+    nesting, lists), which take the generic path. Cached by shape: a national run meets a handful
+    of shapes (one per template)."""
     shape = (tuple(table), tuple([tuple(v) if type(v) is dict else None for v in table.values()]))
     plan = _PLANS.get(shape, False)
     if plan is False:
@@ -481,40 +488,93 @@ def _plan(table: dict) -> tuple | None:
             paths = tuple(
                 p for row, cols in order for p in ([f"{row}/{c}" for c in cols] if cols is not None else [str(row)])
             )
+            rows = _getter(tuple(row for row, _ in order))
             getters = tuple(_getter(cols) if cols is not None else None for _, cols in order)
-            plan = (_getter(tuple(row for row, _ in order)), getters, paths)
+            plan = (rows, tuple(zip(getters, (len(c) if c is not None else 0 for _, c in order))), paths)
         if len(_PLANS) < 1024:
             _PLANS[shape] = plan
     return plan
+
+
+_RECENT: dict[tuple, tuple | None] = {}  # row names -> the plan last used for a table with those rows
+
+
+class _Mismatch(Exception):
+    pass
+
+
+def _extract(table: dict, plan: tuple, cells: list) -> None:
+    """Append a table's cells by its plan; _Mismatch when the table does not have the plan's shape
+    (checked as it goes: row types and column counts, and a missing key fails the getter)."""
+    rows, getters, _ = plan
+    try:
+        for row, (get, n) in zip(rows(table), getters):
+            if get is None:
+                if type(row) is dict:
+                    raise _Mismatch
+                cells.append(row)
+            elif type(row) is not dict or len(row) != n:
+                raise _Mismatch
+            else:
+                cells.extend(get(row))
+    except (KeyError, TypeError, IndexError) as exc:
+        raise _Mismatch from exc
+
+
+def _cells(tables: dict, quick: bool) -> tuple[list, list]:
+    """(layout, cells) of the tables. ``quick`` tries the plan last used for the same row names
+    (no shape to build: 3x faster), which gives the very cells of ``_plan``'s when it fits."""
+    layout, cells = [], []
+    for name in sorted(tables):
+        table, mark = tables[name], len(cells)
+        plan = _RECENT.get(tuple(table), False) if quick else False
+        if plan:
+            try:
+                _extract(table, plan, cells)
+            except _Mismatch:
+                del cells[mark:]
+                plan = False
+        if plan is False:
+            plan = _plan(table)
+            if quick and len(_RECENT) < 1024:
+                _RECENT[tuple(table)] = plan
+            if plan is not None:
+                _extract(table, plan, cells)
+        if plan is None:
+            generic: list = []
+            _flatten(table, "", generic, cells)
+            paths = tuple(generic)
+        else:
+            paths = plan[2]
+        layout.append((name, paths))
+    return layout, cells
 
 
 def _pack(values: dict | None, layouts: _Layouts) -> _Packed | None:
     tables = _tables(values)
     if not tables:
         return None
-    layout, cells = [], []
-    for name in sorted(tables):
-        table = tables[name]
-        plan = _plan(table)
-        if plan is not None:
-            rows, getters, paths = plan
-            for row, get in zip(rows(table), getters):
-                if get is None:
-                    cells.append(row)
-                else:
-                    cells.extend(get(row))
-        else:
-            generic: list = []
-            _flatten(table, "", generic, cells)
-            paths = tuple(generic)
-        layout.append((name, paths))
+    layout, cells = _cells(tables, quick=True)
     try:
         arr = np.array(cells, dtype="<f8")  # None -> NaN
     except (TypeError, ValueError):
+        # Text or nested cells: rebuilt by shape, as the plan of that very shape gives them.
+        layout, cells = _cells(tables, quick=False)
         arr = np.array([_cell(v) for v in cells], dtype="<f8")
     big = arr[np.abs(arr) >= EVIDENCE_MIN]  # NaN compares False: a NULL is no evidence
     evidence = len(set(big.tolist())) if len(big) else 0
-    return _Packed(layouts.intern(tuple(layout)), zlib.compress(arr.tobytes(), 1), evidence)
+    raw = arr.tobytes()
+    blob = _BLOBS.get(raw)
+    if blob is None:
+        if len(_BLOBS) >= 256:
+            _BLOBS.clear()
+        blob = _BLOBS[raw] = zlib.compress(raw, 1)
+    return _Packed(layouts.intern(tuple(layout)), blob, evidence)
+
+
+# Packed cells of recent tables: the all-zero tables of thousands of small agencies are packed once
+# and their blob shared.
+_BLOBS: dict[bytes, bytes] = {}
 
 
 def _unpack(p: _Packed) -> np.ndarray:
@@ -603,7 +663,8 @@ class _Bands:
     candidates). MinHashLSH keeps, per entry and band, a bytes key in a dict of sets plus the keys
     again for removal (about 2 KB an entry and 20 us an insert, most of a national run's index).
     Here a band is folded into one 60-bit int key (its values under a polynomial hash) and a bucket
-    holds an entry's int, or a list when shared; a fold collision is harmless because every
+    holds an entry's int, or an array of them when shared (no object for the garbage collector to
+    walk); a fold collision is harmless because every
     candidate is checked band by band against the stored signatures before it is returned."""
 
     _P = np.uint64(0x100000001B3)
@@ -611,7 +672,7 @@ class _Bands:
 
     def __init__(self, bands: int, rows: int) -> None:
         self.bands, self.rows = bands, rows
-        self.tables: dict[int, dict[int, int | list[int]]] = {}
+        self.tables: dict[int, dict[int, int | array]] = {}
         self._salt = np.arange(1, bands + 1, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
 
     def keys(self, hv: np.ndarray) -> list[int]:
@@ -630,29 +691,30 @@ class _Bands:
             if cur is None:
                 table[key] = i
             elif type(cur) is int:
-                table[key] = [cur, i]
+                table[key] = array("i", (cur, i))
             else:
                 cur.append(i)
 
-    def query(self, year: int, keys: list[int], hv: np.ndarray, sigs: np.ndarray) -> np.ndarray:
-        """Entries sharing a band with ``hv``, ascending (``sigs``: the stored signatures)."""
+    def query(self, year: int, keys: list[int]) -> np.ndarray:
+        """Entries in a bucket of one of ``keys``, in no particular order; a fold collision may add
+        one that shares no band: ``share_band`` tells."""
         table = self.tables.get(year)
-        if not table:
-            return np.empty(0, dtype=np.int64)
-        found: list[int] = []
-        for key in keys:
-            cur = table.get(key)
-            if cur is not None:
-                if type(cur) is int:
-                    found.append(cur)
-                else:
-                    found.extend(cur)
-        if not found:
-            return np.empty(0, dtype=np.int64)
-        idx = np.unique(np.array(found, dtype=np.int64))
+        found: set[int] = set()
+        if table:
+            for key in keys:
+                cur = table.get(key)
+                if cur is not None:
+                    if type(cur) is int:
+                        found.add(cur)
+                    else:
+                        found.update(cur)
+        return np.fromiter(found, dtype=np.int64, count=len(found))
+
+    def share_band(self, sigs: np.ndarray, hv: np.ndarray) -> np.ndarray:
+        """For each row of ``sigs``, whether all values of one of its bands equal ``hv``'s."""
         n = self.bands * self.rows
-        same = sigs[idx, :n].reshape(len(idx), self.bands, self.rows) == hv[:n].reshape(self.bands, self.rows)
-        return idx[same.all(axis=2).any(axis=1)]
+        same = sigs[:, :n].reshape(len(sigs), self.bands, self.rows) == hv[:n].reshape(self.bands, self.rows)
+        return same.all(axis=2).any(axis=1)
 
     def buckets(self) -> int:
         return sum(len(t) for t in self.tables.values())
@@ -682,7 +744,6 @@ class ReportMatcher:
         probe = MinHashLSH(threshold=threshold, num_perm=num_perm, weights=(0.3, 0.7), params=lsh_params)
         self._lsh_params = (probe.b, probe.r)
         self._bands = _Bands(probe.b, probe.r)
-        self._empty = np.full(num_perm, _EMPTY_HASH, dtype=np.uint32)
         self._sig_size = _HEADER.size + 4 * num_perm
         self._exact: dict[tuple[int, str], list[int]] = {}
         self._layouts = _Layouts()
@@ -694,7 +755,7 @@ class ReportMatcher:
         self._hashes: list[str | None] = []
         self._values: list[_Packed | None] = []
         self._inferred: dict[int, tuple[str, ...]] = {}
-        self._memo: tuple | None = None  # packed tables of the last candidate, for add() after match()
+        self._memo: tuple | None = None  # what _prepare derived from the last candidate
 
     def __len__(self) -> int:
         return len(self._ids)
@@ -725,14 +786,23 @@ class ReportMatcher:
     def _signature_of(self, cand: Candidate, signature: bytes | None) -> np.ndarray:
         return self._decode(signature) if signature is not None else self._hashvalues(normalize_text(cand.text))
 
-    def _pack(self, cand: Candidate) -> _Packed | None:
-        """Packed tables of a candidate; remembered for the add() that usually follows match()."""
+    def _prepare(self, cand: Candidate, signature: bytes | None) -> tuple:
+        """(hash values, empty text, band keys, packed tables) of a candidate; remembered for the
+        add() that usually follows match() with the same objects."""
         memo = self._memo
-        if memo is not None and memo[0] is cand and memo[1] is cand.values:
-            return memo[2]
-        packed = _pack(cand.values, self._layouts)
-        self._memo = (cand, cand.values, packed)
-        return packed
+        if (
+            memo is not None
+            and memo[0] is cand
+            and memo[1] is signature
+            and memo[2] is cand.text
+            and memo[3] is cand.values
+        ):
+            return memo[4]
+        hv = self._signature_of(cand, signature)
+        empty = _is_empty(hv)
+        prep = (hv, empty, None if empty else self._bands.keys(hv), _pack(cand.values, self._layouts))
+        self._memo = (cand, signature, cand.text, cand.values, prep)
+        return prep
 
     # index
 
@@ -743,7 +813,7 @@ class ReportMatcher:
         """Register a copy as (a version of) ``report_id``. The same id may be added again, e.g.
         for a revision, so that later copies of either version are recognized. ``signature``
         (from ``signature()``, e.g. read back from SQLite) spares hashing the text again."""
-        hv = self._signature_of(cand, signature)
+        hv, empty, keys, packed = self._prepare(cand, signature)
         i = len(self._ids)
         if i == len(self._sigs):
             grown = np.empty((2 * i, self.num_perm), dtype=np.uint32)
@@ -755,7 +825,7 @@ class ReportMatcher:
         self._years.append(cand.year)
         self._agencies.append(agency)
         self._hashes.append(cand.values_hash)
-        self._values.append(self._pack(cand))
+        self._values.append(packed)
         if not agency:
             names = text_agencies(cand.text)
             if names:
@@ -764,8 +834,8 @@ class ReportMatcher:
             return  # kept for completeness; a copy without a year never matches
         if agency:
             self._exact.setdefault((cand.year, agency), []).append(i)
-        if not np.array_equal(hv, self._empty):
-            self._bands.insert(cand.year, i, self._bands.keys(hv))
+        if not empty:
+            self._bands.insert(cand.year, i, keys)
 
     # matching
 
@@ -773,8 +843,9 @@ class ReportMatcher:
         """The known report this copy is a copy ("same") or a new version ("revision") of."""
         if cand.year is None:
             return None
-        q = _Query(cand, self._signature_of(cand, signature), self._pack(cand))
-        q.empty = bool(np.array_equal(q.hv, self._empty))
+        hv, empty, keys, packed = self._prepare(cand, signature)
+        q = _Query(cand, hv, packed)
+        q.empty = empty
 
         best: tuple | None = None
         for i in self._exact.get((cand.year, q.agency), ()) if q.agency else ():
@@ -782,11 +853,17 @@ class ReportMatcher:
         if best is not None and best[0][:2] == (_AGENCY_RANK["equal"], _BASIS_RANK["values"]):
             return best[1]  # equal agency and identical tables: nothing can rank higher
         if not q.empty:
-            idx = self._bands.query(cand.year, self._bands.keys(q.hv), q.hv, self._sigs)
+            idx = self._bands.query(cand.year, keys)
             if len(idx):
-                sims = np.count_nonzero(self._sigs[idx] == q.hv, axis=1) / self.num_perm
+                sigs = self._sigs[idx]
+                sims = np.count_nonzero(sigs == q.hv, axis=1) / self.num_perm
                 keep = sims >= self.threshold
-                for i, sim in zip(idx[keep].tolist(), sims[keep].tolist()):
+                idx, sims, sigs = idx[keep], sims[keep], sigs[keep]
+                if len(idx):  # LSH candidates above the lower bar, earliest entry first
+                    keep = self._bands.share_band(sigs, q.hv)
+                    order = np.argsort(idx[keep])
+                    idx, sims = idx[keep][order], sims[keep][order]
+                for i, sim in zip(idx.tolist(), sims.tolist()):
                     rel = self._relation(i, q)
                     if rel is not None and rel != "equal":  # equal ones came from the exact index
                         best = self._better(best, self._judge(i, rel, q, sim))
@@ -817,7 +894,7 @@ class ReportMatcher:
     def _judge(self, i: int, rel: str, q: _Query, sim: float | None = None):
         if self._years[i] != q.cand.year:
             return None
-        if q.empty or not np.any(self._sigs[i] != self._empty):
+        if q.empty or _is_empty(self._sigs[i]):
             sim = 0.0  # an empty text is similar to nothing
         elif sim is None:
             sim = float(np.count_nonzero(self._sigs[i] == q.hv)) / self.num_perm
