@@ -348,7 +348,10 @@ def _norm_agency(name: str | None) -> str:
 def agency_relation(a: str | None, b: str | None) -> str | None:
     """``"equal"``, ``"prefix"`` (one is the other with a place prefix dropped), ``"missing"``
     (either unknown) or None (different agencies). Arguments are raw or normalized names."""
-    a, b = _norm_agency(a), _norm_agency(b)
+    return _relation_of_normalized(_norm_agency(a), _norm_agency(b))
+
+
+def _relation_of_normalized(a: str, b: str) -> str | None:
     if not a or not b:
         return "missing"
     if a == b:
@@ -638,13 +641,14 @@ class _Query:
     def __init__(self, cand: Candidate, hv: np.ndarray, packed: _Packed | None) -> None:
         self.cand, self.hv, self.packed = cand, hv, packed
         self.agency = _norm_agency(cand.agency)
+        self.renormalized = _norm_agency(self.agency)  # what agency_relation compares
         self.empty = False
         self._norm: str | None = None
         self._inferred: tuple[str, ...] | None = None
 
     def norm(self) -> str:
         if self._norm is None:
-            self._norm = NOT_WORD.sub("", _fold(self.cand.text or ""))
+            self._norm = _strip(_fold(self.cand.text or "")).replace("\n", "")  # = NOT_WORD.sub("", ...)
         return self._norm
 
     def inferred(self) -> tuple[str, ...]:
@@ -658,35 +662,27 @@ _BASIS_RANK = {"values": 2, "cells": 1, "text": 0}
 
 
 class _Bands:
-    """Banded LSH over MinHash signatures, one table per year: two signatures are candidates when
-    all ``rows`` values of some band are equal (datasketch's MinHashLSH rule, same bands, same
-    candidates). MinHashLSH keeps, per entry and band, a bytes key in a dict of sets plus the keys
-    again for removal (about 2 KB an entry and 20 us an insert, most of a national run's index).
-    Here a band is folded into one 60-bit int key (its values under a polynomial hash) and a bucket
-    holds an entry's int, or an array of them when shared (no object for the garbage collector to
-    walk); a fold collision is harmless because every
-    candidate is checked band by band against the stored signatures before it is returned."""
-
-    _P = np.uint64(0x100000001B3)
-    _MASK = np.uint64((1 << 60) - 1)  # keys below 2**60 are the smallest Python ints that hold them
+    """Banded LSH over MinHash signatures: two signatures of a year are candidates when all
+    ``rows`` values of some band are equal (datasketch's MinHashLSH rule and bands, so the same
+    candidates). MinHashLSH keeps, per entry and band, a key in a dict of sets plus every key again
+    for removal (about 2 KB an entry and 20 us an insert: most of a national run's index). Here a
+    band's key is its 4 x rows bytes, in one dict per year and band, and a bucket holds an entry's
+    int, or an array of ints when shared (no object for the garbage collector to walk)."""
 
     def __init__(self, bands: int, rows: int) -> None:
         self.bands, self.rows = bands, rows
-        self.tables: dict[int, dict[int, int | array]] = {}
-        self._salt = np.arange(1, bands + 1, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+        self._width = 4 * rows
+        self.tables: dict[int, list[dict[bytes, int | array]]] = {}
 
-    def keys(self, hv: np.ndarray) -> list[int]:
-        v = hv[: self.bands * self.rows].reshape(self.bands, self.rows).astype(np.uint64)
-        k = self._salt.copy()
-        for j in range(self.rows):
-            k = k * self._P + v[:, j]
-        return (k & self._MASK).tolist()
+    def keys(self, hv: np.ndarray) -> list[bytes]:
+        raw, w = hv[: self.bands * self.rows].astype("<u4", copy=False).tobytes(), self._width
+        return [raw[k : k + w] for k in range(0, len(raw), w)]
 
-    def insert(self, year: int, i: int, keys: list[int]) -> None:
-        table = self.tables.get(year)
-        if table is None:
-            table = self.tables[year] = {}
-        for key in keys:
+    def insert(self, year: int, i: int, keys: list[bytes]) -> None:
+        tables = self.tables.get(year)
+        if tables is None:
+            tables = self.tables[year] = [{} for _ in range(self.bands)]
+        for table, key in zip(tables, keys):
             cur = table.get(key)
             if cur is None:
                 table[key] = i
@@ -695,29 +691,20 @@ class _Bands:
             else:
                 cur.append(i)
 
-    def query(self, year: int, keys: list[int]) -> np.ndarray:
-        """Entries in a bucket of one of ``keys``, in no particular order; a fold collision may add
-        one that shares no band: ``share_band`` tells."""
-        table = self.tables.get(year)
+    def query(self, year: int, keys: list[bytes]) -> np.ndarray:
+        """The entries of ``year`` that share a band with these keys, in no particular order."""
         found: set[int] = set()
-        if table:
-            for key in keys:
-                cur = table.get(key)
-                if cur is not None:
-                    if type(cur) is int:
-                        found.add(cur)
-                    else:
-                        found.update(cur)
+        for table, key in zip(self.tables.get(year, ()), keys):
+            cur = table.get(key)
+            if cur is not None:
+                if type(cur) is int:
+                    found.add(cur)
+                else:
+                    found.update(cur)
         return np.fromiter(found, dtype=np.int64, count=len(found))
 
-    def share_band(self, sigs: np.ndarray, hv: np.ndarray) -> np.ndarray:
-        """For each row of ``sigs``, whether all values of one of its bands equal ``hv``'s."""
-        n = self.bands * self.rows
-        same = sigs[:, :n].reshape(len(sigs), self.bands, self.rows) == hv[:n].reshape(self.bands, self.rows)
-        return same.all(axis=2).any(axis=1)
-
     def buckets(self) -> int:
-        return sum(len(t) for t in self.tables.values())
+        return sum(len(t) for tables in self.tables.values() for t in tables)
 
 
 class ReportMatcher:
@@ -752,6 +739,7 @@ class ReportMatcher:
         self._ids: list[str] = []
         self._years: list[int | None] = []
         self._agencies: list[str] = []
+        self._renormalized: list[str] = []  # normalized once more, as agency_relation compares them
         self._hashes: list[str | None] = []
         self._values: list[_Packed | None] = []
         self._inferred: dict[int, tuple[str, ...]] = {}
@@ -824,6 +812,7 @@ class ReportMatcher:
         self._ids.append(self._intern(report_id))
         self._years.append(cand.year)
         self._agencies.append(agency)
+        self._renormalized.append(self._intern(_norm_agency(agency)))
         self._hashes.append(cand.values_hash)
         self._values.append(packed)
         if not agency:
@@ -855,15 +844,11 @@ class ReportMatcher:
         if not q.empty:
             idx = self._bands.query(cand.year, keys)
             if len(idx):
-                sigs = self._sigs[idx]
-                sims = np.count_nonzero(sigs == q.hv, axis=1) / self.num_perm
+                sims = np.count_nonzero(self._sigs[idx] == q.hv, axis=1) / self.num_perm
                 keep = sims >= self.threshold
-                idx, sims, sigs = idx[keep], sims[keep], sigs[keep]
-                if len(idx):  # LSH candidates above the lower bar, earliest entry first
-                    keep = self._bands.share_band(sigs, q.hv)
-                    order = np.argsort(idx[keep])
-                    idx, sims = idx[keep][order], sims[keep][order]
-                for i, sim in zip(idx.tolist(), sims.tolist()):
+                idx, sims = idx[keep], sims[keep]
+                order = np.argsort(idx)  # earliest entry first
+                for i, sim in zip(idx[order].tolist(), sims[order].tolist()):
                     rel = self._relation(i, q)
                     if rel is not None and rel != "equal":  # equal ones came from the exact index
                         best = self._better(best, self._judge(i, rel, q, sim))
@@ -871,7 +856,7 @@ class ReportMatcher:
 
     def _relation(self, i: int, q: _Query) -> str | None:
         known = self._agencies[i]
-        rel = agency_relation(q.agency, known)
+        rel = _relation_of_normalized(q.renormalized, self._renormalized[i])  # = agency_relation(q.agency, known)
         if rel != "missing":
             return rel
         # A name is unknown on one side: the names the texts give themselves decide what they can.
