@@ -666,13 +666,14 @@ class _Bands:
     ``rows`` values of some band are equal (datasketch's MinHashLSH rule and bands, so the same
     candidates). MinHashLSH keeps, per entry and band, a key in a dict of sets plus every key again
     for removal (about 2 KB an entry and 20 us an insert: most of a national run's index). Here a
-    band's key is its 4 x rows bytes, in one dict per year and band, and a bucket holds an entry's
-    int, or an array of ints when shared (no object for the garbage collector to walk)."""
+    band's key is its 4 x rows bytes, in one dict per year and band, and a bucket is the entries'
+    numbers as little-endian int32 bytes (a bytearray once shared): no object per entry for the
+    garbage collector, and a query is one join and one numpy view."""
 
     def __init__(self, bands: int, rows: int) -> None:
         self.bands, self.rows = bands, rows
         self._width = 4 * rows
-        self.tables: dict[int, list[dict[bytes, int | array]]] = {}
+        self.tables: dict[int, list[dict[bytes, bytes | bytearray]]] = {}
 
     def keys(self, hv: np.ndarray) -> list[bytes]:
         raw, w = hv[: self.bands * self.rows].astype("<u4", copy=False).tobytes(), self._width
@@ -682,26 +683,21 @@ class _Bands:
         tables = self.tables.get(year)
         if tables is None:
             tables = self.tables[year] = [{} for _ in range(self.bands)]
+        entry = i.to_bytes(4, "little")
         for table, key in zip(tables, keys):
             cur = table.get(key)
             if cur is None:
-                table[key] = i
-            elif type(cur) is int:
-                table[key] = array("i", (cur, i))
+                table[key] = entry
+            elif type(cur) is bytes:
+                table[key] = bytearray(cur) + entry
             else:
-                cur.append(i)
+                cur += entry
 
     def query(self, year: int, keys: list[bytes]) -> np.ndarray:
-        """The entries of ``year`` that share a band with these keys, in no particular order."""
-        found: set[int] = set()
-        for table, key in zip(self.tables.get(year, ()), keys):
-            cur = table.get(key)
-            if cur is not None:
-                if type(cur) is int:
-                    found.add(cur)
-                else:
-                    found.update(cur)
-        return np.fromiter(found, dtype=np.int64, count=len(found))
+        """The entries of ``year`` that share a band with these keys, in no particular order; one
+        that shares several bands comes once for each."""
+        parts = [cur for table, key in zip(self.tables.get(year, ()), keys) if (cur := table.get(key)) is not None]
+        return np.frombuffer(b"".join(parts), dtype="<i4")
 
     def buckets(self) -> int:
         return sum(len(t) for tables in self.tables.values() for t in tables)
@@ -740,8 +736,15 @@ class ReportMatcher:
         self._years: list[int | None] = []
         self._agencies: list[str] = []
         self._renormalized: list[str] = []  # normalized once more, as agency_relation compares them
+        self._name_ids: dict[str, int] = {"": 0}  # each renormalized name, numbered
+        self._name_of = np.empty(1024, dtype=np.int32)  # entry -> number of its renormalized name
+        self._suffixes: dict[str, array] = {}  # a 4+ character proper suffix -> names ending so
+        self._allowed = np.zeros(1024, dtype=bool)  # scratch: names a query may relate to
         self._hashes: list[str | None] = []
-        self._values: list[_Packed | None] = []
+        # Packed tables by column (no object per entry): layout number (-1: no tables), blob, evidence.
+        self._layout_of = array("i")
+        self._blobs: list[bytes | None] = []
+        self._evidence = array("i")
         self._inferred: dict[int, tuple[str, ...]] = {}
         self._memo: tuple | None = None  # what _prepare derived from the last candidate
 
@@ -807,14 +810,26 @@ class ReportMatcher:
             grown = np.empty((2 * i, self.num_perm), dtype=np.uint32)
             grown[:i] = self._sigs
             self._sigs = grown
+            self._name_of = np.concatenate([self._name_of, np.empty(i, dtype=np.int32)])
         self._sigs[i] = hv
         agency = self._intern(_norm_agency(cand.agency))
         self._ids.append(self._intern(report_id))
         self._years.append(cand.year)
         self._agencies.append(agency)
-        self._renormalized.append(self._intern(_norm_agency(agency)))
+        name = self._intern(_norm_agency(agency))
+        self._renormalized.append(name)
+        nid = self._name_ids.get(name)
+        if nid is None:
+            nid = self._name_ids[name] = len(self._name_ids)
+            for k in range(1, len(name) - 3):
+                self._suffixes.setdefault(name[k:], array("i")).append(nid)
+            if nid == len(self._allowed):
+                self._allowed = np.zeros(2 * nid, dtype=bool)
+        self._name_of[i] = nid
         self._hashes.append(cand.values_hash)
-        self._values.append(packed)
+        self._layout_of.append(packed.layout if packed is not None else -1)
+        self._blobs.append(packed.blob if packed is not None else None)
+        self._evidence.append(packed.evidence if packed is not None else 0)
         if not agency:
             names = text_agencies(cand.text)
             if names:
@@ -843,16 +858,41 @@ class ReportMatcher:
             return best[1]  # equal agency and identical tables: nothing can rank higher
         if not q.empty:
             idx = self._bands.query(cand.year, keys)
+            if len(idx) and q.renormalized:
+                # Only entries whose agency could relate to this one (unknown, or one name a suffix
+                # of the other) can match: the others are not worth their similarity.
+                ids = self._compatible(q.renormalized)
+                allowed = self._allowed
+                allowed[ids] = True
+                idx = idx[allowed[self._name_of[idx]]]
+                allowed[ids] = False
             if len(idx):
                 sims = np.count_nonzero(self._sigs[idx] == q.hv, axis=1) / self.num_perm
                 keep = sims >= self.threshold
-                idx, sims = idx[keep], sims[keep]
-                order = np.argsort(idx)  # earliest entry first
-                for i, sim in zip(idx[order].tolist(), sims[order].tolist()):
+                idx, first = np.unique(idx[keep], return_index=True)  # once each, earliest entry first
+                for i, sim in zip(idx.tolist(), sims[keep][first].tolist()):
                     rel = self._relation(i, q)
                     if rel is not None and rel != "equal":  # equal ones came from the exact index
                         best = self._better(best, self._judge(i, rel, q, sim))
         return best[1] if best else None
+
+    def _packed(self, i: int) -> _Packed | None:
+        layout = self._layout_of[i]
+        return _Packed(layout, self._blobs[i], self._evidence[i]) if layout >= 0 else None
+
+    def _compatible(self, name: str) -> list[int]:
+        """Ids of the known names that agency_relation could find related to ``name`` (a normalized,
+        non-empty name) other than equal: the empty name, names that are a suffix of it and names
+        it is a suffix of (a "prefix" relation drops a prefix of 1+ characters and keeps 4+)."""
+        ids = [0]
+        for k in range(1, len(name) - 3):
+            j = self._name_ids.get(name[k:])
+            if j is not None:
+                ids.append(j)
+        longer = self._suffixes.get(name)
+        if longer is not None:
+            ids.extend(longer)
+        return ids
 
     def _relation(self, i: int, q: _Query) -> str | None:
         known = self._agencies[i]
@@ -884,7 +924,7 @@ class ReportMatcher:
         elif sim is None:
             sim = float(np.count_nonzero(self._sigs[i] == q.hv)) / self.num_perm
         bar = self.threshold if rel in ("equal", "named") else self.strict
-        mine, known = q.packed, self._values[i]
+        mine, known = q.packed, self._packed(i)
         diff = total = 0  # cells differing / compared over the tables both sides carry
         if mine is not None and known is not None:
             diff, total = _compare(mine, known, self._layouts)
@@ -924,6 +964,6 @@ class ReportMatcher:
             "lsh_rows": self._lsh_params[1],
             "layouts": len(self._layouts.items),
             "signature_bytes": 4 * self.num_perm,
-            "values_bytes": sum(len(p.blob) for p in self._values if p is not None),
+            "values_bytes": sum({id(b): len(b) for b in self._blobs if b is not None}.values()),  # shared blobs once
         }
 

@@ -501,7 +501,7 @@ def test_band_index_gives_the_candidates_of_datasketch_minhashlsh():
     shared = 0
     for hv in [*sigs[:50], *(sig() for _ in range(50))]:
         idx = ours.query(2022, ours.keys(hv))
-        assert sorted(idx.tolist()) == sorted(theirs.query(LeanMinHash(seed=neardup.SEED, hashvalues=hv, scheme=neardup.SCHEME)))
+        assert sorted(set(idx.tolist())) == sorted(theirs.query(LeanMinHash(seed=neardup.SEED, hashvalues=hv, scheme=neardup.SCHEME)))
         shared += len(idx) > 1
     assert shared > 20  # the test did exercise shared buckets
 
@@ -515,7 +515,9 @@ def test_band_keys_are_the_band_values_themselves():
     assert len(ka) == 12 and [x == y for x, y in zip(ka, kb)] == [True, False] + [True] * 10
     assert ka[0] == a[:5].astype("<u4").tobytes()
     bands.insert(2022, 0, ka)
-    assert bands.query(2022, kb).tolist() == [0] and bands.query(2022, bands.keys(a + 1000)).size == 0
+    assert bands.query(2022, kb).tolist() == [0] * 11 and bands.query(2022, bands.keys(a + 1000)).size == 0
+    bands.insert(2022, 70000, kb)
+    assert sorted(bands.query(2022, kb).tolist()) == [0] * 11 + [70000] * 12
 
 
 def test_quick_table_packing_equals_packing_by_shape():
