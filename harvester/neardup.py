@@ -666,20 +666,31 @@ class _Bands:
     ``rows`` values of some band are equal (datasketch's MinHashLSH rule and bands, so the same
     candidates). MinHashLSH keeps, per entry and band, a key in a dict of sets plus every key again
     for removal (about 2 KB an entry and 20 us an insert: most of a national run's index). Here a
-    band's key is its 4 x rows bytes, in one dict per year and band, and a bucket is the entries'
-    numbers as little-endian int32 bytes (a bytearray once shared): no object per entry for the
-    garbage collector, and a query is one join and one numpy view."""
+    band's key is the hash of its bytes cut to 60 bits (the smallest int object), in one dict per
+    year and band; a bucket of one entry holds the entry's number (one int object, shared by its
+    bands), a shared one a bytearray of the entries' numbers as little-endian int32: no container
+    for the garbage collector to walk, and a query is one join and one numpy view. Two bands may
+    hash alike: ``share_band`` tells a real candidate (the process's own hash is fine, since the
+    index is never stored)."""
+
+    _MASK = (1 << 60) - 1
 
     def __init__(self, bands: int, rows: int) -> None:
         self.bands, self.rows = bands, rows
         self._width = 4 * rows
-        self.tables: dict[int, list[dict[bytes, bytes | bytearray]]] = {}
+        self.tables: dict[int, list[dict[int, int | bytearray]]] = {}
 
-    def keys(self, hv: np.ndarray) -> list[bytes]:
-        raw, w = hv[: self.bands * self.rows].astype("<u4", copy=False).tobytes(), self._width
-        return [raw[k : k + w] for k in range(0, len(raw), w)]
+    def keys(self, hv: np.ndarray) -> list[int]:
+        raw, w, mask = hv[: self.bands * self.rows].astype("<u4", copy=False).tobytes(), self._width, self._MASK
+        return [hash(raw[k : k + w]) & mask for k in range(0, len(raw), w)]
 
-    def insert(self, year: int, i: int, keys: list[bytes]) -> None:
+    def share_band(self, sigs: np.ndarray, hv: np.ndarray) -> np.ndarray:
+        """For each row of ``sigs``, whether all values of one of its bands equal ``hv``'s."""
+        n = self.bands * self.rows
+        same = sigs[:, :n].reshape(len(sigs), self.bands, self.rows) == hv[:n].reshape(self.bands, self.rows)
+        return same.all(axis=2).any(axis=1)
+
+    def insert(self, year: int, i: int, keys: list[int]) -> None:
         tables = self.tables.get(year)
         if tables is None:
             tables = self.tables[year] = [{} for _ in range(self.bands)]
@@ -687,16 +698,22 @@ class _Bands:
         for table, key in zip(tables, keys):
             cur = table.get(key)
             if cur is None:
-                table[key] = entry
-            elif type(cur) is bytes:
-                table[key] = bytearray(cur) + entry
+                table[key] = i
+            elif type(cur) is int:
+                table[key] = bytearray(cur.to_bytes(4, "little") + entry)
             else:
                 cur += entry
 
-    def query(self, year: int, keys: list[bytes]) -> np.ndarray:
+    def query(self, year: int, keys: list[int]) -> np.ndarray:
         """The entries of ``year`` that share a band with these keys, in no particular order; one
         that shares several bands comes once for each."""
-        parts = [cur for table, key in zip(self.tables.get(year, ()), keys) if (cur := table.get(key)) is not None]
+        parts, single = [], []
+        for table, key in zip(self.tables.get(year, ()), keys):
+            cur = table.get(key)
+            if cur is not None:
+                (single if type(cur) is int else parts).append(cur)
+        if single:
+            parts.append(struct.pack(f"<{len(single)}i", *single))
         return np.frombuffer(b"".join(parts), dtype="<i4")
 
     def buckets(self) -> int:
@@ -728,7 +745,7 @@ class ReportMatcher:
         self._lsh_params = (probe.b, probe.r)
         self._bands = _Bands(probe.b, probe.r)
         self._sig_size = _HEADER.size + 4 * num_perm
-        self._exact: dict[tuple[int, str], list[int]] = {}
+        self._exact: dict[int, dict[str, int | array]] = {}  # year -> agency -> entries (an int when one)
         self._layouts = _Layouts()
         self._names: dict[str, str] = {}  # interning of ids and agency names
         self._sigs = np.empty((1024, num_perm), dtype=np.uint32)
@@ -837,7 +854,14 @@ class ReportMatcher:
         if cand.year is None:
             return  # kept for completeness; a copy without a year never matches
         if agency:
-            self._exact.setdefault((cand.year, agency), []).append(i)
+            by_agency = self._exact.setdefault(cand.year, {})
+            cur = by_agency.get(agency)
+            if cur is None:
+                by_agency[agency] = i
+            elif type(cur) is int:
+                by_agency[agency] = array("i", (cur, i))
+            else:
+                cur.append(i)
         if not empty:
             self._bands.insert(cand.year, i, keys)
 
@@ -852,7 +876,8 @@ class ReportMatcher:
         q.empty = empty
 
         best: tuple | None = None
-        for i in self._exact.get((cand.year, q.agency), ()) if q.agency else ():
+        known = self._exact.get(cand.year, {}).get(q.agency) if q.agency else None
+        for i in (known,) if type(known) is int else known or ():
             best = self._better(best, self._judge(i, "equal", q))
         if best is not None and best[0][:2] == (_AGENCY_RANK["equal"], _BASIS_RANK["values"]):
             return best[1]  # equal agency and identical tables: nothing can rank higher
@@ -870,7 +895,11 @@ class ReportMatcher:
                 sims = np.count_nonzero(self._sigs[idx] == q.hv, axis=1) / self.num_perm
                 keep = sims >= self.threshold
                 idx, first = np.unique(idx[keep], return_index=True)  # once each, earliest entry first
-                for i, sim in zip(idx.tolist(), sims[keep][first].tolist()):
+                sims = sims[keep][first]
+                if len(idx):  # a band's hash may be shared by another band: keep real candidates
+                    real = self._bands.share_band(self._sigs[idx], q.hv)
+                    idx, sims = idx[real], sims[real]
+                for i, sim in zip(idx.tolist(), sims.tolist()):
                     rel = self._relation(i, q)
                     if rel is not None and rel != "equal":  # equal ones came from the exact index
                         best = self._better(best, self._judge(i, rel, q, sim))

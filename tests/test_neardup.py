@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import random
 import re
 
 import numpy as np
@@ -506,18 +507,48 @@ def test_band_index_gives_the_candidates_of_datasketch_minhashlsh():
     assert shared > 20  # the test did exercise shared buckets
 
 
-def test_band_keys_are_the_band_values_themselves():
+def test_a_band_hash_collision_is_no_candidate():
     bands = neardup._Bands(12, 5)
     a = np.arange(64, dtype=np.uint32)
     b = a.copy()
     b[7] += 1  # band 1 differs, the others do not
-    ka, kb = bands.keys(a), bands.keys(b)
-    assert len(ka) == 12 and [x == y for x, y in zip(ka, kb)] == [True, False] + [True] * 10
-    assert ka[0] == a[:5].astype("<u4").tobytes()
-    bands.insert(2022, 0, ka)
-    assert bands.query(2022, kb).tolist() == [0] * 11 and bands.query(2022, bands.keys(a + 1000)).size == 0
-    bands.insert(2022, 70000, kb)
-    assert sorted(bands.query(2022, kb).tolist()) == [0] * 11 + [70000] * 12
+    assert [x == y for x, y in zip(bands.keys(a), bands.keys(b))] == [True, False] + [True] * 10
+    bands.insert(2022, 0, bands.keys(a))
+    assert sorted(bands.query(2022, bands.keys(b)).tolist()) == [0] * 11
+    bands.insert(2022, 70000, bands.keys(b))
+    assert sorted(bands.query(2022, bands.keys(b)).tolist()) == [0] * 11 + [70000] * 12
+    other = a + 1000
+    assert bands.query(2022, bands.keys(other)).size == 0
+    idx = bands.query(2022, bands.keys(a))  # as if other's bands had hashed like a's
+    assert not bands.share_band(np.array([a]), other)[0] and bands.share_band(np.array([a]), b)[0]
+    assert set(idx.tolist()) == {0, 70000}
+
+
+def test_band_hash_collisions_change_no_decision():
+    """Every band of every signature hashed alike, so that every entry of the year is in the
+    buckets: the decisions are those of the index without collisions (half-similar copies that
+    share no band stay apart)."""
+    rng = random.Random(5)
+    lines = report(XN, 2022).splitlines()
+    texts = ["\n".join([lines[0], *rng.sample(lines[1:], rng.randint(3, 12))]) for _ in range(40)]
+    plain, collided = ReportMatcher(threshold=0.3), ReportMatcher(threshold=0.3)
+    collided._bands.keys = lambda hv: [7] * collided._bands.bands
+    decisions = []
+    for k, text in enumerate(texts):
+        c = cand(None, 2022, text, tables(received=3))
+        a, b = plain.match(c), collided.match(c)
+        assert a == b
+        decisions.append(a is not None)
+        plain.add(f"r{k}", c)
+        collided.add(f"r{k}", c)
+    assert any(decisions) and not all(decisions)
+    # and the corpus holds pairs above the bar that share no band, which the collisions bring in
+    sigs = plain._sigs[: len(plain)]
+    assert any(
+        np.count_nonzero(sigs[j] == sigs[i]) / 64 >= 0.3 and not plain._bands.share_band(sigs[j : j + 1], sigs[i])[0]
+        for i in range(len(sigs))
+        for j in range(i)
+    )
 
 
 def test_quick_table_packing_equals_packing_by_shape():
