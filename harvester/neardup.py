@@ -91,6 +91,7 @@ import unicodedata
 import zlib
 from array import array
 from dataclasses import dataclass
+from itertools import chain
 from operator import itemgetter
 from typing import Iterable
 
@@ -493,13 +494,23 @@ def _plan(table: dict) -> tuple | None:
             )
             rows = _getter(tuple(row for row, _ in order))
             getters = tuple(_getter(cols) if cols is not None else None for _, cols in order)
-            plan = (rows, tuple(zip(getters, (len(c) if c is not None else 0 for _, c in order))), paths)
+            colsets = {cols for _, cols in order}
+            if colsets == {None}:
+                uniform = _FLAT  # a table of scalars
+            elif len(colsets) == 1:
+                cols = colsets.pop()
+                uniform = (getters[0], len(cols))  # rows that all have the same columns
+            else:
+                uniform = None
+            plan = (rows, tuple(zip(getters, (len(c) if c is not None else 0 for _, c in order))), paths, uniform)
         if len(_PLANS) < 1024:
             _PLANS[shape] = plan
     return plan
 
 
 _RECENT: dict[tuple, tuple | None] = {}  # row names -> the plan last used for a table with those rows
+_FLAT = ("flat",)
+_JUST_DICT = {dict}
 
 
 class _Mismatch(Exception):
@@ -509,8 +520,21 @@ class _Mismatch(Exception):
 def _extract(table: dict, plan: tuple, cells: list) -> None:
     """Append a table's cells by its plan; _Mismatch when the table does not have the plan's shape
     (checked as it goes: row types and column counts, and a missing key fails the getter)."""
-    rows, getters, _ = plan
+    rows, getters, _, uniform = plan
     try:
+        if uniform is _FLAT:
+            values = rows(table)
+            if dict in map(type, values):
+                raise _Mismatch
+            cells.extend(values)
+            return
+        if uniform is not None:  # one C-level pass: every row a dict with exactly the columns
+            get, n = uniform
+            values = rows(table)
+            if set(map(type, values)) != _JUST_DICT or sum(map(len, values)) != n * len(values):
+                raise _Mismatch
+            cells.extend(chain.from_iterable(map(get, values)))  # a missing column fails the getter
+            return
         for row, (get, n) in zip(rows(table), getters):
             if get is None:
                 if type(row) is dict:
@@ -684,11 +708,11 @@ class _Bands:
         raw, w, mask = hv[: self.bands * self.rows].astype("<u4", copy=False).tobytes(), self._width, self._MASK
         return [hash(raw[k : k + w]) & mask for k in range(0, len(raw), w)]
 
-    def share_band(self, sigs: np.ndarray, hv: np.ndarray) -> np.ndarray:
-        """For each row of ``sigs``, whether all values of one of its bands equal ``hv``'s."""
+    def share_band(self, same: np.ndarray) -> np.ndarray:
+        """For each row of ``same`` (signature values equal to a query's, as booleans), whether all
+        values of one of its bands are."""
         n = self.bands * self.rows
-        same = sigs[:, :n].reshape(len(sigs), self.bands, self.rows) == hv[:n].reshape(self.bands, self.rows)
-        return same.all(axis=2).any(axis=1)
+        return same[:, :n].reshape(len(same), self.bands, self.rows).all(axis=2).any(axis=1)
 
     def insert(self, year: int, i: int, keys: list[int]) -> None:
         tables = self.tables.get(year)
@@ -744,6 +768,8 @@ class ReportMatcher:
         probe = MinHashLSH(threshold=threshold, num_perm=num_perm, weights=(0.3, 0.7), params=lsh_params)
         self._lsh_params = (probe.b, probe.r)
         self._bands = _Bands(probe.b, probe.r)
+        # The fewest equal values whose share reaches the lower bar (the very float test, once).
+        self._need = next(c for c in range(num_perm + 1) if c / num_perm >= threshold)
         self._sig_size = _HEADER.size + 4 * num_perm
         self._exact: dict[int, dict[str, int | array]] = {}  # year -> agency -> entries (an int when one)
         self._layouts = _Layouts()
@@ -892,14 +918,17 @@ class ReportMatcher:
                 idx = idx[allowed[self._name_of[idx]]]
                 allowed[ids] = False
             if len(idx):
-                sims = np.count_nonzero(self._sigs[idx] == q.hv, axis=1) / self.num_perm
-                keep = sims >= self.threshold
-                idx, first = np.unique(idx[keep], return_index=True)  # once each, earliest entry first
-                sims = sims[keep][first]
-                if len(idx):  # a band's hash may be shared by another band: keep real candidates
-                    real = self._bands.share_band(self._sigs[idx], q.hv)
-                    idx, sims = idx[real], sims[real]
-                for i, sim in zip(idx.tolist(), sims.tolist()):
+                same = self._sigs[idx] == q.hv
+                counts = np.count_nonzero(same, axis=1)
+                keep = np.flatnonzero(counts >= self._need)  # similarity >= threshold
+                if len(keep):
+                    # A band's hash may be shared by another band: keep the real candidates.
+                    real = keep[self._bands.share_band(same[keep])]
+                    found = dict(zip(idx[real].tolist(), counts[real].tolist()))  # once each
+                else:
+                    found = {}
+                for i in sorted(found):  # earliest entry first
+                    sim = found[i] / self.num_perm
                     rel = self._relation(i, q)
                     if rel is not None and rel != "equal":  # equal ones came from the exact index
                         best = self._better(best, self._judge(i, rel, q, sim))
