@@ -4,8 +4,9 @@ Generates N synthetic annual reports deterministically (``--seed``), streams the
 ``ReportMatcher`` (match, then add when new or a new version) and prints time, throughput, peak
 memory, and per-copy precision and recall of the duplicate decisions, next to two baselines:
 
-- ``text only``: datasketch MinHashLSH + MinHash Jaccard >= threshold over the same signatures,
-  ignoring agency, year and tables (what a generic near-duplicate detector does);
+- ``text only``: datasketch's MinHashLSH + MinHash Jaccard >= threshold over the same signatures,
+  ignoring agency, year and tables (what a generic near-duplicate detector does; the matcher has
+  its own band index since issue 13, this anchor keeps datasketch's);
 - ``agency+year key``: the existing ``dedupe.report_id(agency, year)``: same id, same report.
 
 The synthetic world is built to be hard in the ways real portals are:

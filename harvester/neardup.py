@@ -69,17 +69,22 @@ mark (来源, 打印, 关闭, 阅读量, ...; words that prose also uses, so the
 and a PDF wrapped into short lines loses no prose). Runs of three or more short lines (at most
 15 characters) without sentence punctuation are also dropped: these are link lists and menus. What
 is left is joined and cut into character 5-gram shingles, hashed to 32 bits (vectorized, stable
-across processes), and fed to a datasketch ``MinHash`` (``affine32`` scheme). A page that prints
-the report twice gives the same shingle *set*, so its similarity is ~1.
+across processes), and made into datasketch's ``affine32`` MinHash, computed for all shingles and
+permutations at once (``minhash``; equal bit for bit to ``MinHash.update_batch``, so stored
+signatures keep their meaning). A page that prints the report twice gives the same shingle *set*,
+so its similarity is ~1.
 
 Cost
 ----
-``match`` looks up the exact index ``(year, normalized agency)`` and queries one datasketch
-``MinHashLSH`` per year (bands tuned for ``threshold``, leaning to recall; every LSH candidate is
-re-checked against the rules). So each copy costs one signature (linear in the text) plus a few
-bucket look-ups, which is near linear in the number of reports. Memory per entry: the signature
-(4 bytes x ``num_perm``), the LSH band keys, and the tables zlib-packed as float64 cells
-(all-zero tables pack to a few dozen bytes). No text is kept.
+``match`` looks up the exact index ``(year, normalized agency)`` and a banded LSH per year (bands
+tuned by datasketch for ``threshold``, leaning to recall; every LSH candidate is re-checked against
+the rules). Only candidates whose agency could relate to the copy's (unknown, or one name a suffix
+of the other) get a similarity; the rest could never match. So each copy costs one signature
+(linear in the text) plus a few bucket look-ups, near linear in the number of reports: 100,000
+synthetic reports take about 45 s of CPU in bench/bench_dedupe.py (issue 13; datasketch's own
+MinHash and MinHashLSH took about 100 s). Memory per entry, about 1.3 KB all told: the signature
+(4 bytes x ``num_perm``), the bucket keys (an int per band), and the tables zlib-packed as float64
+cells (equal blobs shared: all-zero tables are packed once). No text is kept.
 """
 
 from __future__ import annotations
@@ -93,7 +98,7 @@ from array import array
 from dataclasses import dataclass
 from itertools import chain
 from operator import itemgetter
-from typing import Iterable
+from typing import Callable, Iterable
 
 import numpy as np
 from datasketch import MinHash, MinHashLSH
@@ -136,8 +141,8 @@ TABLES_END = re.compile(r"[五5]\s*[、.．]\s*(?:[^\s。，,]\s*){0,12}?(?:问\
 # characters; weak ones (words that prose uses too: 来源, 打印, 阅读量) only in lines of up to
 # WEAK_MAX characters, so that a report wrapped into short lines (a PDF) loses no prose. Plain
 # literals, so that the regex engine scans for their first characters (an alternation with anchors
-# in it is tried at every position: 6x slower); a line that is a URL, ends in .htm(l) or is a page
-# number is chrome too (``_is_chrome``).
+# in it is tried at every position: 6x slower); normalize_text also takes a line that is a URL,
+# ends in .htm(l) or is a page number for chrome.
 CHROME = re.compile(
     "|".join(
         (
@@ -463,7 +468,7 @@ EVIDENCE_MIN = 10  # small counts (0-9) coincide between small agencies all the 
 _PLANS: dict[tuple, tuple | None] = {}  # table shape -> cells in canonical order (bounded below)
 
 
-def _getter(keys: tuple) -> callable:
+def _getter(keys: tuple) -> Callable[[dict], tuple]:
     """itemgetter that always gives a tuple, even of one key."""
     if len(keys) == 1:
         key = keys[0]
