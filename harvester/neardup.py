@@ -81,8 +81,8 @@ tuned by datasketch for ``threshold``, leaning to recall; every LSH candidate is
 the rules). Only candidates whose agency could relate to the copy's (unknown, or one name a suffix
 of the other) get a similarity; the rest could never match. So each copy costs one signature
 (linear in the text) plus a few bucket look-ups, near linear in the number of reports: 100,000
-synthetic reports take about 45 s of CPU in bench/bench_dedupe.py (issue 13; datasketch's own
-MinHash and MinHashLSH took about 100 s). Memory per entry, about 1.3 KB all told: the signature
+synthetic reports take about 46 s of CPU in bench/bench_dedupe.py (issue 13; datasketch's own
+MinHash and MinHashLSH took about 115 s). Memory per entry, about 1.3 KB all told: the signature
 (4 bytes x ``num_perm``), the bucket keys (an int per band), and the tables zlib-packed as float64
 cells (equal blobs shared: all-zero tables are packed once). No text is kept.
 """
