@@ -69,33 +69,43 @@ mark (来源, 打印, 关闭, 阅读量, ...; words that prose also uses, so the
 and a PDF wrapped into short lines loses no prose). Runs of three or more short lines (at most
 15 characters) without sentence punctuation are also dropped: these are link lists and menus. What
 is left is joined and cut into character 5-gram shingles, hashed to 32 bits (vectorized, stable
-across processes), and fed to a datasketch ``MinHash`` (``affine32`` scheme). A page that prints
-the report twice gives the same shingle *set*, so its similarity is ~1.
+across processes), and made into datasketch's ``affine32`` MinHash, computed for all shingles and
+permutations at once (``minhash``; equal bit for bit to ``MinHash.update_batch``, so stored
+signatures keep their meaning). A page that prints the report twice gives the same shingle *set*,
+so its similarity is ~1.
 
 Cost
 ----
-``match`` looks up the exact index ``(year, normalized agency)`` and queries one datasketch
-``MinHashLSH`` per year (bands tuned for ``threshold``, leaning to recall; every LSH candidate is
-re-checked against the rules). So each copy costs one signature (linear in the text) plus a few
-bucket look-ups, which is near linear in the number of reports. Memory per entry: the signature
-(4 bytes x ``num_perm``), the LSH band keys, and the tables zlib-packed as float64 cells
-(all-zero tables pack to a few dozen bytes). No text is kept.
+``match`` looks up the exact index ``(year, normalized agency)`` and a banded LSH per year (bands
+tuned by datasketch for ``threshold``, leaning to recall; every LSH candidate is re-checked against
+the rules). Only candidates whose agency could relate to the copy's (unknown, or one name a suffix
+of the other) get a similarity; the rest could never match. So each copy costs one signature
+(linear in the text) plus a few bucket look-ups, near linear in the number of reports: 100,000
+synthetic reports take about 46 s of CPU in bench/bench_dedupe.py (issue 13; datasketch's own
+MinHash and MinHashLSH took about 115 s). Memory per entry, about 1.3 KB all told: the signature
+(4 bytes x ``num_perm``), the bucket keys (an int per band), and the tables zlib-packed as float64
+cells (equal blobs shared: all-zero tables are packed once). No text is kept.
 """
 
 from __future__ import annotations
 
+import functools
 import re
+import struct
 import unicodedata
 import zlib
+from array import array
 from dataclasses import dataclass
-from typing import Iterable
+from itertools import chain
+from operator import itemgetter
+from typing import Callable, Iterable
 
 import numpy as np
-from datasketch import LeanMinHash, MinHash, MinHashLSH
+from datasketch import MinHash, MinHashLSH
 
 from harvester.dedupe import TABLE_KEYS, normalize_agency
 
-__all__ = ["Candidate", "Match", "ReportMatcher", "agency_relation", "normalize_text", "shingle_hashes"]
+__all__ = ["Candidate", "Match", "ReportMatcher", "agency_relation", "minhash", "normalize_text", "shingle_hashes"]
 
 SHINGLE = 5
 SEED = 1
@@ -110,6 +120,10 @@ FULL_WIDTH = re.compile(r"[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]+")
 
 
 def _fold(text: str) -> str:
+    # Most pages have no full-width digit or letter: a vectorized look first (5x faster than the scan).
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    if not np.any((codes - np.uint32(0xFF10)) <= np.uint32(0xFF5A - 0xFF10)):
+        return text
     return FULL_WIDTH.sub(lambda m: m.group().translate(_FOLD), text)
 
 
@@ -125,7 +139,10 @@ TABLES_START = re.compile(r"[二2]\s*[、.．]\s*主\s*动\s*公\s*开")
 TABLES_END = re.compile(r"[五5]\s*[、.．]\s*(?:[^\s。，,]\s*){0,12}?(?:问\s*题|改\s*进)")
 # Page chrome that page_text may leave: strong marks are chrome in any line of up to CHROME_MAX
 # characters; weak ones (words that prose uses too: 来源, 打印, 阅读量) only in lines of up to
-# WEAK_MAX characters, so that a report wrapped into short lines (a PDF) loses no prose.
+# WEAK_MAX characters, so that a report wrapped into short lines (a PDF) loses no prose. Plain
+# literals, so that the regex engine scans for their first characters (an alternation with anchors
+# in it is tried at every position: 6x slower); normalize_text also takes a line that is a URL,
+# ends in .htm(l) or is a page number for chrome.
 CHROME = re.compile(
     "|".join(
         (
@@ -133,7 +150,6 @@ CHROME = re.compile(
             r"网站地图", r"版权所有", r"主办单位", r"承办单位", r"ICP备", r"网站标识码", r"公网安备",
             r"简体版", r"繁体版", r"长者模式", r"索引号", r"发文机关", r"成文日期", r"主题分类", r"上一篇",
             r"下一篇", r"相关文档", r"相关链接", r"扫一扫", r"分享到", r"字号", r"打印本页", r"关闭窗口",
-            r"^第\d+页(共\d+页)?$", r"^http", r"s?html?$",
         )
     )
 )
@@ -188,35 +204,65 @@ def _cut_tables(text: str) -> str:
     return "".join(out)
 
 
+# Every line boundary str.splitlines knows, made "\n"; then the non-word characters dropped except
+# "\n", so that one pass over the whole text gives the stripped lines in step with the raw ones.
+LINE_BREAKS = re.compile(r"\r\n|[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+_BREAK_CHARS = "\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+NOT_WORD_KEEP_LINES = re.compile(r"[^\w\n]+|_+")
+DROP_LINES = TEMPLATE_LINES | MENU
+
+
+@functools.cache
+def _word_table() -> np.ndarray:
+    """For each BMP code point, whether NOT_WORD_KEEP_LINES keeps it (\\w but not "_", or "\\n"):
+    built from the regex itself, so the two cannot disagree."""
+    bmp = "".join(map(chr, range(0x10000)))
+    table = np.zeros(0x10000, dtype=bool)
+    table[[m.start() for m in re.finditer(r"[^\W_]|\n", bmp)]] = True
+    return table
+
+
+def _strip(text: str) -> str:
+    """NOT_WORD_KEEP_LINES.sub("", text) by a table look-up over the code points (a regex sub
+    stops at every punctuation mark of a CJK text: 4x slower). Astral characters take the regex."""
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    if not len(codes) or codes.max() >= 0x10000:
+        return NOT_WORD_KEEP_LINES.sub("", text)
+    return codes[_word_table()[codes]].tobytes().decode("utf-32-le")
+
+
 def normalize_text(text: str | None) -> str:
     """The report text as compared: tables, chrome, whitespace, punctuation and bare numbers gone."""
     if not text:
         return ""
-    lines = _cut_tables(_fold(text)).splitlines()
-    kept: list[tuple[str, bool]] = []
-    for line in lines:
-        s = NOT_WORD.sub("", line)
-        if not s or NUMERIC.fullmatch(s) or s in TEMPLATE_LINES or s in MENU:
+    folded = _cut_tables(_fold(text))
+    if any(c in folded for c in _BREAK_CHARS):
+        folded = LINE_BREAKS.sub("\n", folded)
+    out: list[str] = []
+    run: list[str] = []  # short lines without sentence punctuation, in a row
+    for line, s in zip(folded.split("\n"), _strip(folded).split("\n")):
+        # NUMERIC: the dots are stripped already, so digits only
+        if not s or s in DROP_LINES or (s.isdigit() and s.isascii()):
             continue
-        if len(s) <= CHROME_MAX and CHROME.search(s):
+        n = len(s)
+        if n <= CHROME_MAX and (CHROME.search(s) or s.startswith("http") or s.endswith(("htm", "html"))):
             continue
-        if len(s) <= WEAK_MAX and WEAK_CHROME.match(s) and not CLAUSE.search(line):
+        if n <= WEAK_MAX and WEAK_CHROME.match(s) and not CLAUSE.search(line):
             continue
-        if PAGE.fullmatch(s):
+        if s[0] in "第共" and PAGE.fullmatch(s):
             continue  # page numbers of an attachment: 第 3 页 共 5 页
-        kept.append((s, len(s) <= LINK_MAX and not SENTENCE.search(line)))
-    # Runs of LINK_RUN or more short lines without sentence punctuation are link lists and
-    # menus (政府网站 footers: 南宁市人民政府 / 柳州市人民政府 / ...), not report text.
-    out, i = [], 0
-    while i < len(kept):
-        j = i
-        while j < len(kept) and kept[j][1]:
-            j += 1
-        if j - i >= LINK_RUN:
-            i = j
+        if n <= LINK_MAX and not SENTENCE.search(line):
+            run.append(s)
             continue
-        out.extend(s for s, _ in kept[i : max(j, i + 1)])
-        i = max(j, i + 1)
+        # Runs of LINK_RUN or more short lines without sentence punctuation are link lists and
+        # menus (政府网站 footers: 南宁市人民政府 / 柳州市人民政府 / ...), not report text.
+        if run:
+            if len(run) < LINK_RUN:
+                out.extend(run)
+            run = []
+        out.append(s)
+    if run and len(run) < LINK_RUN:
+        out.extend(run)
     return "".join(out)
 
 
@@ -225,9 +271,9 @@ _M32 = np.uint64(0xFFFFFFFF)
 _S32 = np.uint64(32)
 
 
-def shingle_hashes(norm: str, k: int = SHINGLE) -> np.ndarray:
-    """Distinct 32-bit hashes of the character k-grams of a normalized text (vectorized; stable
-    across processes and platforms, unlike ``hash``). A text shorter than k is one shingle."""
+def _shingles(norm: str, k: int = SHINGLE) -> np.ndarray:
+    """32-bit hashes of the character k-grams of a normalized text, repeats included (a MinHash
+    needs no distinct set: a minimum is the same over repeats). A text shorter than k is one shingle."""
     if not norm:
         return np.empty(0, dtype=np.uint32)
     codes = np.frombuffer(norm.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
@@ -235,7 +281,62 @@ def shingle_hashes(norm: str, k: int = SHINGLE) -> np.ndarray:
     h = np.zeros(n, dtype=np.uint64)
     for j in range(min(k, len(codes))):
         h = h * _P + codes[j : j + n]
-    return np.unique(((h ^ (h >> _S32)) & _M32).astype(np.uint32))
+    return ((h ^ (h >> _S32)) & _M32).astype(np.uint32)
+
+
+def shingle_hashes(norm: str, k: int = SHINGLE) -> np.ndarray:
+    """Distinct 32-bit hashes of the character k-grams of a normalized text (vectorized; stable
+    across processes and platforms, unlike ``hash``). A text shorter than k is one shingle."""
+    return np.unique(_shingles(norm, k))
+
+
+# --- signatures ---------------------------------------------------------------------------
+# datasketch's affine32 MinHash, computed for all shingles and permutations at once: each shingle
+# hash h is mixed by MurmurHash3's 32-bit finalizer, then permutation j maps it to a_j * h + b_j
+# mod 2^32, and the signature is the minimum per permutation. MinHash.update_batch does the same
+# after a Python call per shingle (hashfunc) and a list; the results are equal bit for bit (a test
+# holds them to it), so signatures stored by earlier versions stay valid.
+
+_FMIX = tuple(np.uint32(c) for c in (16, 0x85EBCA6B, 13, 0xC2B2AE35, 16))
+_CHUNK = 1 << 14  # shingles per step: bounds the (num_perm x chunk) work array to 4 MB at 64 permutations
+_EMPTY_HASH = np.uint32(0xFFFFFFFF)  # the value of every permutation of an empty set
+_SCHEME_CODE = 1  # datasketch's code for affine32 in the serialized form
+_HEADER = struct.Struct("<qiB")  # LeanMinHash.serialize(byteorder="<"): seed, -num_perm, scheme
+
+
+def _fmix32(h: np.ndarray) -> np.ndarray:
+    s1, m1, s2, m2, s3 = _FMIX
+    h = h ^ (h >> s1)
+    h *= m1
+    h ^= h >> s2
+    h *= m2
+    h ^= h >> s3
+    return h
+
+
+@functools.lru_cache(maxsize=8)
+def _permutations(num_perm: int) -> tuple[np.ndarray, np.ndarray]:
+    """The (a, b) of datasketch's affine32 permutations for SEED, as (num_perm, 1) columns."""
+    a, b = MinHash(num_perm=num_perm, seed=SEED, scheme=SCHEME).permutations
+    return a.astype(np.uint32).reshape(-1, 1), b.astype(np.uint32).reshape(-1, 1)
+
+
+def _is_empty(hv: np.ndarray) -> bool:
+    """Whether hash values are those of an empty text (the first value tells all but 1 in 2**32)."""
+    return bool(hv[0] == _EMPTY_HASH) and bool((hv == _EMPTY_HASH).all())
+
+
+def minhash(norm: str, num_perm: int = 64) -> np.ndarray:
+    """The MinHash hash values (uint32, one per permutation) of a normalized text's shingles;
+    all 0xFFFFFFFF for an empty text."""
+    a, b = _permutations(num_perm)
+    out = np.full(num_perm, _EMPTY_HASH, dtype=np.uint32)
+    h = _shingles(norm)
+    for start in range(0, len(h), _CHUNK):
+        work = a * _fmix32(h[start : start + _CHUNK])  # (num_perm, chunk), wrapping mod 2^32
+        work += b
+        np.minimum(out, work.min(axis=1), out=out)
+    return out
 
 
 # --- agencies -----------------------------------------------------------------------------
@@ -244,14 +345,19 @@ LEVEL = frozenset("省市区县州旗盟镇乡")
 CJK = re.compile(r"[\u4e00-\u9fff]{1,12}")
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _norm_agency(name: str | None) -> str:
+    """NFKC and normalize_agency; cached, since a run meets the same few thousand names again and again."""
     return normalize_agency(unicodedata.normalize("NFKC", name)) if name else ""
 
 
 def agency_relation(a: str | None, b: str | None) -> str | None:
     """``"equal"``, ``"prefix"`` (one is the other with a place prefix dropped), ``"missing"``
     (either unknown) or None (different agencies). Arguments are raw or normalized names."""
-    a, b = _norm_agency(a), _norm_agency(b)
+    return _relation_of_normalized(_norm_agency(a), _norm_agency(b))
+
+
+def _relation_of_normalized(a: str, b: str) -> str | None:
     if not a or not b:
         return "missing"
     if a == b:
@@ -336,7 +442,7 @@ def _cell(v) -> float:
     return 1e15 + zlib.crc32(str(v).encode("utf-8"))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Packed:
     """Tables of one entry: a shared layout (which tables, which cells) and zlib-packed cells."""
 
@@ -362,59 +468,145 @@ EVIDENCE_MIN = 10  # small counts (0-9) coincide between small agencies all the 
 _PLANS: dict[tuple, tuple | None] = {}  # table shape -> cells in canonical order (bounded below)
 
 
+def _getter(keys: tuple) -> Callable[[dict], tuple]:
+    """itemgetter that always gives a tuple, even of one key."""
+    if len(keys) == 1:
+        key = keys[0]
+        return lambda d: (d[key],)
+    return itemgetter(*keys)
+
+
 def _plan(table: dict) -> tuple | None:
-    """For a table of rows of scalars (or of scalars), its rows and columns in canonical order;
-    None for other shapes (deeper nesting, lists), which take the generic path."""
-    shape = tuple((k, tuple(v) if type(v) is dict else None) for k, v in table.items())
+    """For a table of rows of scalars (or of scalars), getters of its rows and columns in canonical
+    order, the number of columns of each row and the cell paths; None for other shapes (deeper
+    nesting, lists), which take the generic path. Cached by shape: a national run meets a handful
+    of shapes (one per template)."""
+    shape = (tuple(table), tuple([tuple(v) if type(v) is dict else None for v in table.values()]))
     plan = _PLANS.get(shape, False)
     if plan is False:
         plan = None
-        if all(not isinstance(k, (dict, list, tuple)) for k in table) and all(
+        pairs = tuple(zip(*shape))
+        if pairs and all(not isinstance(k, (dict, list, tuple)) for k in table) and all(
             cols is None or all(not isinstance(x, (dict, list, tuple)) for x in table[row].values())
-            for row, cols in shape
+            for row, cols in pairs
         ):
-            rows = sorted(shape, key=lambda rc: str(rc[0]))
-            order = tuple((row, tuple(sorted(cols, key=str)) if cols is not None else None) for row, cols in rows)
+            order = tuple(
+                (row, tuple(sorted(cols, key=str)) if cols is not None else None)
+                for row, cols in sorted(pairs, key=lambda rc: str(rc[0]))
+            )
             paths = tuple(
                 p for row, cols in order for p in ([f"{row}/{c}" for c in cols] if cols is not None else [str(row)])
             )
-            plan = (order, paths)
+            rows = _getter(tuple(row for row, _ in order))
+            getters = tuple(_getter(cols) if cols is not None else None for _, cols in order)
+            colsets = {cols for _, cols in order}
+            if colsets == {None}:
+                uniform = _FLAT  # a table of scalars
+            elif len(colsets) == 1:
+                cols = colsets.pop()
+                uniform = (getters[0], len(cols))  # rows that all have the same columns
+            else:
+                uniform = None
+            plan = (rows, tuple(zip(getters, (len(c) if c is not None else 0 for _, c in order))), paths, uniform)
         if len(_PLANS) < 1024:
             _PLANS[shape] = plan
     return plan
+
+
+_RECENT: dict[tuple, tuple | None] = {}  # row names -> the plan last used for a table with those rows
+_FLAT = ("flat",)
+_JUST_DICT = {dict}
+
+
+class _Mismatch(Exception):
+    pass
+
+
+def _extract(table: dict, plan: tuple, cells: list) -> None:
+    """Append a table's cells by its plan; _Mismatch when the table does not have the plan's shape
+    (checked as it goes: row types and column counts, and a missing key fails the getter)."""
+    rows, getters, _, uniform = plan
+    try:
+        if uniform is _FLAT:
+            values = rows(table)
+            if dict in map(type, values):
+                raise _Mismatch
+            cells.extend(values)
+            return
+        if uniform is not None:  # one C-level pass: every row a dict with exactly the columns
+            get, n = uniform
+            values = rows(table)
+            if set(map(type, values)) != _JUST_DICT or sum(map(len, values)) != n * len(values):
+                raise _Mismatch
+            cells.extend(chain.from_iterable(map(get, values)))  # a missing column fails the getter
+            return
+        for row, (get, n) in zip(rows(table), getters):
+            if get is None:
+                if type(row) is dict:
+                    raise _Mismatch
+                cells.append(row)
+            elif type(row) is not dict or len(row) != n:
+                raise _Mismatch
+            else:
+                cells.extend(get(row))
+    except (KeyError, TypeError, IndexError) as exc:
+        raise _Mismatch from exc
+
+
+def _cells(tables: dict, quick: bool) -> tuple[list, list]:
+    """(layout, cells) of the tables. ``quick`` tries the plan last used for the same row names
+    (no shape to build: 3x faster), which gives the very cells of ``_plan``'s when it fits."""
+    layout, cells = [], []
+    for name in sorted(tables):
+        table, mark = tables[name], len(cells)
+        plan = _RECENT.get(tuple(table), False) if quick else False
+        if plan:
+            try:
+                _extract(table, plan, cells)
+            except _Mismatch:
+                del cells[mark:]
+                plan = False
+        if plan is False:
+            plan = _plan(table)
+            if quick and len(_RECENT) < 1024:
+                _RECENT[tuple(table)] = plan
+            if plan is not None:
+                _extract(table, plan, cells)
+        if plan is None:
+            generic: list = []
+            _flatten(table, "", generic, cells)
+            paths = tuple(generic)
+        else:
+            paths = plan[2]
+        layout.append((name, paths))
+    return layout, cells
 
 
 def _pack(values: dict | None, layouts: _Layouts) -> _Packed | None:
     tables = _tables(values)
     if not tables:
         return None
-    layout, cells = [], []
-    for name in sorted(tables):
-        table, mark = tables[name], len(cells)
-        plan = _plan(table)
-        if plan is not None:
-            order, paths = plan
-            try:
-                for row, cols in order:
-                    if cols is None:
-                        cells.append(table[row])
-                    else:
-                        r = table[row]
-                        cells.extend([r[c] for c in cols])
-            except (KeyError, TypeError):  # the table changed shape under its plan: generic path
-                plan = None
-        if plan is None:
-            del cells[mark:]
-            generic: list = []
-            _flatten(table, "", generic, cells)
-            paths = tuple(generic)
-        layout.append((name, paths))
+    layout, cells = _cells(tables, quick=True)
     try:
         arr = np.array(cells, dtype="<f8")  # None -> NaN
     except (TypeError, ValueError):
+        # Text or nested cells: rebuilt by shape, as the plan of that very shape gives them.
+        layout, cells = _cells(tables, quick=False)
         arr = np.array([_cell(v) for v in cells], dtype="<f8")
-    evidence = len(np.unique(arr[np.abs(np.nan_to_num(arr, nan=0.0)) >= EVIDENCE_MIN]))
-    return _Packed(layouts.intern(tuple(layout)), zlib.compress(arr.tobytes(), 6), evidence)
+    big = arr[np.abs(arr) >= EVIDENCE_MIN]  # NaN compares False: a NULL is no evidence
+    evidence = len(set(big.tolist())) if len(big) else 0
+    raw = arr.tobytes()
+    blob = _BLOBS.get(raw)
+    if blob is None:
+        if len(_BLOBS) >= 256:
+            _BLOBS.clear()
+        blob = _BLOBS[raw] = zlib.compress(raw, 1)
+    return _Packed(layouts.intern(tuple(layout)), blob, evidence)
+
+
+# Packed cells of recent tables: the all-zero tables of thousands of small agencies are packed once
+# and their blob shared.
+_BLOBS: dict[bytes, bytes] = {}
 
 
 def _unpack(p: _Packed) -> np.ndarray:
@@ -478,13 +670,14 @@ class _Query:
     def __init__(self, cand: Candidate, hv: np.ndarray, packed: _Packed | None) -> None:
         self.cand, self.hv, self.packed = cand, hv, packed
         self.agency = _norm_agency(cand.agency)
+        self.renormalized = _norm_agency(self.agency)  # what agency_relation compares
         self.empty = False
         self._norm: str | None = None
         self._inferred: tuple[str, ...] | None = None
 
     def norm(self) -> str:
         if self._norm is None:
-            self._norm = NOT_WORD.sub("", _fold(self.cand.text or ""))
+            self._norm = _strip(_fold(self.cand.text or "")).replace("\n", "")  # = NOT_WORD.sub("", ...)
         return self._norm
 
     def inferred(self) -> tuple[str, ...]:
@@ -495,6 +688,65 @@ class _Query:
 
 _AGENCY_RANK = {"equal": 3, "prefix": 2, "named": 1, "missing": 0}
 _BASIS_RANK = {"values": 2, "cells": 1, "text": 0}
+
+
+class _Bands:
+    """Banded LSH over MinHash signatures: two signatures of a year are candidates when all
+    ``rows`` values of some band are equal (datasketch's MinHashLSH rule and bands, so the same
+    candidates). MinHashLSH keeps, per entry and band, a key in a dict of sets plus every key again
+    for removal (about 2 KB an entry and 20 us an insert: most of a national run's index). Here a
+    band's key is the hash of its bytes cut to 60 bits (the smallest int object), in one dict per
+    year and band; a bucket of one entry holds the entry's number (one int object, shared by its
+    bands), a shared one a bytearray of the entries' numbers as little-endian int32: no container
+    for the garbage collector to walk, and a query is one join and one numpy view. Two bands may
+    hash alike: ``share_band`` tells a real candidate (the process's own hash is fine, since the
+    index is never stored)."""
+
+    _MASK = (1 << 60) - 1
+
+    def __init__(self, bands: int, rows: int) -> None:
+        self.bands, self.rows = bands, rows
+        self._width = 4 * rows
+        self.tables: dict[int, list[dict[int, int | bytearray]]] = {}
+
+    def keys(self, hv: np.ndarray) -> list[int]:
+        raw, w, mask = hv[: self.bands * self.rows].astype("<u4", copy=False).tobytes(), self._width, self._MASK
+        return [hash(raw[k : k + w]) & mask for k in range(0, len(raw), w)]
+
+    def share_band(self, same: np.ndarray) -> np.ndarray:
+        """For each row of ``same`` (signature values equal to a query's, as booleans), whether all
+        values of one of its bands are."""
+        n = self.bands * self.rows
+        return same[:, :n].reshape(len(same), self.bands, self.rows).all(axis=2).any(axis=1)
+
+    def insert(self, year: int, i: int, keys: list[int]) -> None:
+        tables = self.tables.get(year)
+        if tables is None:
+            tables = self.tables[year] = [{} for _ in range(self.bands)]
+        entry = i.to_bytes(4, "little")
+        for table, key in zip(tables, keys):
+            cur = table.get(key)
+            if cur is None:
+                table[key] = i
+            elif type(cur) is int:
+                table[key] = bytearray(cur.to_bytes(4, "little") + entry)
+            else:
+                cur += entry
+
+    def query(self, year: int, keys: list[int]) -> np.ndarray:
+        """The entries of ``year`` that share a band with these keys, in no particular order; one
+        that shares several bands comes once for each."""
+        parts, single = [], []
+        for table, key in zip(self.tables.get(year, ()), keys):
+            cur = table.get(key)
+            if cur is not None:
+                (single if type(cur) is int else parts).append(cur)
+        if single:
+            parts.append(struct.pack(f"<{len(single)}i", *single))
+        return np.frombuffer(b"".join(parts), dtype="<i4")
+
+    def buckets(self) -> int:
+        return sum(len(t) for tables in self.tables.values() for t in tables)
 
 
 class ReportMatcher:
@@ -520,20 +772,29 @@ class ReportMatcher:
         # Bands tuned for the lower bar, leaning to recall: candidates are re-checked anyway.
         probe = MinHashLSH(threshold=threshold, num_perm=num_perm, weights=(0.3, 0.7), params=lsh_params)
         self._lsh_params = (probe.b, probe.r)
-        self._mh = MinHash(num_perm=num_perm, seed=SEED, hashfunc=int, scheme=SCHEME)
-        self._empty = np.full(num_perm, np.uint32(0xFFFFFFFF), dtype=np.uint32)
-        self._lsh: dict[int, MinHashLSH] = {}
-        self._exact: dict[tuple[int, str], list[int]] = {}
+        self._bands = _Bands(probe.b, probe.r)
+        # The fewest equal values whose share reaches the lower bar (the very float test, once).
+        self._need = next(c for c in range(num_perm + 1) if c / num_perm >= threshold)
+        self._sig_size = _HEADER.size + 4 * num_perm
+        self._exact: dict[int, dict[str, int | array]] = {}  # year -> agency -> entries (an int when one)
         self._layouts = _Layouts()
         self._names: dict[str, str] = {}  # interning of ids and agency names
         self._sigs = np.empty((1024, num_perm), dtype=np.uint32)
         self._ids: list[str] = []
         self._years: list[int | None] = []
         self._agencies: list[str] = []
+        self._renormalized: list[str] = []  # normalized once more, as agency_relation compares them
+        self._name_ids: dict[str, int] = {"": 0}  # each renormalized name, numbered
+        self._name_of = np.empty(1024, dtype=np.int32)  # entry -> number of its renormalized name
+        self._suffixes: dict[str, array] = {}  # a 4+ character proper suffix -> names ending so
+        self._allowed = np.zeros(1024, dtype=bool)  # scratch: names a query may relate to
         self._hashes: list[str | None] = []
-        self._values: list[_Packed | None] = []
+        # Packed tables by column (no object per entry): layout number (-1: no tables), blob, evidence.
+        self._layout_of = array("i")
+        self._blobs: list[bytes | None] = []
+        self._evidence = array("i")
         self._inferred: dict[int, tuple[str, ...]] = {}
-        self._memo: tuple | None = None  # names texts give themselves, agency unknown
+        self._memo: tuple | None = None  # what _prepare derived from the last candidate
 
     def __len__(self) -> int:
         return len(self._ids)
@@ -541,42 +802,46 @@ class ReportMatcher:
     # signatures
 
     def _hashvalues(self, norm: str) -> np.ndarray:
-        shingles = shingle_hashes(norm)
-        if not len(shingles):
-            return self._empty.copy()
-        self._mh.clear()
-        self._mh.update_batch(shingles.tolist())
-        return self._mh.hashvalues.astype(np.uint32, copy=True)
+        return minhash(norm, self.num_perm)
 
     def signature(self, text: str) -> bytes:
         """Compact MinHash of a report text: datasketch's LeanMinHash byte format, little-endian
         (8-byte seed, 4-byte negated count, 1-byte scheme, 4 bytes per permutation: 269 bytes
-        at 64 permutations)."""
+        at 64 permutations). The format is unchanged since the first stored signatures."""
         return self._encode(self._hashvalues(normalize_text(text)))
 
     def _encode(self, hv: np.ndarray) -> bytes:
-        lean = LeanMinHash(seed=SEED, hashvalues=hv, scheme=SCHEME)
-        buf = bytearray(lean.bytesize("<"))
-        lean.serialize(buf, "<")
-        return bytes(buf)
+        return _HEADER.pack(SEED, -len(hv), _SCHEME_CODE) + hv.astype("<u4", copy=False).tobytes()
 
     def _decode(self, signature: bytes) -> np.ndarray:
-        lean = LeanMinHash.deserialize(signature, "<")
-        if lean.seed != SEED or lean.scheme != SCHEME or len(lean) != self.num_perm:
+        ok = len(signature) == self._sig_size
+        if ok:
+            seed, count, scheme = _HEADER.unpack_from(signature)
+            ok = seed == SEED and count == -self.num_perm and scheme == _SCHEME_CODE
+        if not ok:
             raise ValueError(f"signature is not a {SCHEME} MinHash of {self.num_perm} permutations, seed {SEED}")
-        return np.asarray(lean.hashvalues, dtype=np.uint32)
+        return np.frombuffer(signature, dtype="<u4", offset=_HEADER.size).astype(np.uint32)
 
     def _signature_of(self, cand: Candidate, signature: bytes | None) -> np.ndarray:
         return self._decode(signature) if signature is not None else self._hashvalues(normalize_text(cand.text))
 
-    def _pack(self, cand: Candidate) -> _Packed | None:
-        """Packed tables of a candidate; remembered for the add() that usually follows match()."""
+    def _prepare(self, cand: Candidate, signature: bytes | None) -> tuple:
+        """(hash values, empty text, band keys, packed tables) of a candidate; remembered for the
+        add() that usually follows match() with the same objects."""
         memo = self._memo
-        if memo is not None and memo[0] is cand and memo[1] is cand.values:
-            return memo[2]
-        packed = _pack(cand.values, self._layouts)
-        self._memo = (cand, cand.values, packed)
-        return packed
+        if (
+            memo is not None
+            and memo[0] is cand
+            and memo[1] is signature
+            and memo[2] is cand.text
+            and memo[3] is cand.values
+        ):
+            return memo[4]
+        hv = self._signature_of(cand, signature)
+        empty = _is_empty(hv)
+        prep = (hv, empty, None if empty else self._bands.keys(hv), _pack(cand.values, self._layouts))
+        self._memo = (cand, signature, cand.text, cand.values, prep)
+        return prep
 
     # index
 
@@ -587,19 +852,32 @@ class ReportMatcher:
         """Register a copy as (a version of) ``report_id``. The same id may be added again, e.g.
         for a revision, so that later copies of either version are recognized. ``signature``
         (from ``signature()``, e.g. read back from SQLite) spares hashing the text again."""
-        hv = self._signature_of(cand, signature)
+        hv, empty, keys, packed = self._prepare(cand, signature)
         i = len(self._ids)
         if i == len(self._sigs):
             grown = np.empty((2 * i, self.num_perm), dtype=np.uint32)
             grown[:i] = self._sigs
             self._sigs = grown
+            self._name_of = np.concatenate([self._name_of, np.empty(i, dtype=np.int32)])
         self._sigs[i] = hv
         agency = self._intern(_norm_agency(cand.agency))
         self._ids.append(self._intern(report_id))
         self._years.append(cand.year)
         self._agencies.append(agency)
+        name = self._intern(_norm_agency(agency))
+        self._renormalized.append(name)
+        nid = self._name_ids.get(name)
+        if nid is None:
+            nid = self._name_ids[name] = len(self._name_ids)
+            for k in range(1, len(name) - 3):
+                self._suffixes.setdefault(name[k:], array("i")).append(nid)
+            if nid == len(self._allowed):
+                self._allowed = np.zeros(2 * nid, dtype=bool)
+        self._name_of[i] = nid
         self._hashes.append(cand.values_hash)
-        self._values.append(self._pack(cand))
+        self._layout_of.append(packed.layout if packed is not None else -1)
+        self._blobs.append(packed.blob if packed is not None else None)
+        self._evidence.append(packed.evidence if packed is not None else 0)
         if not agency:
             names = text_agencies(cand.text)
             if names:
@@ -607,12 +885,16 @@ class ReportMatcher:
         if cand.year is None:
             return  # kept for completeness; a copy without a year never matches
         if agency:
-            self._exact.setdefault((cand.year, agency), []).append(i)
-        if not np.array_equal(hv, self._empty):
-            lsh = self._lsh.get(cand.year)
-            if lsh is None:
-                lsh = self._lsh[cand.year] = MinHashLSH(num_perm=self.num_perm, params=self._lsh_params)
-            lsh.insert(i, LeanMinHash(seed=SEED, hashvalues=hv, scheme=SCHEME), check_duplication=False)
+            by_agency = self._exact.setdefault(cand.year, {})
+            cur = by_agency.get(agency)
+            if cur is None:
+                by_agency[agency] = i
+            elif type(cur) is int:
+                by_agency[agency] = array("i", (cur, i))
+            else:
+                cur.append(i)
+        if not empty:
+            self._bands.insert(cand.year, i, keys)
 
     # matching
 
@@ -620,32 +902,64 @@ class ReportMatcher:
         """The known report this copy is a copy ("same") or a new version ("revision") of."""
         if cand.year is None:
             return None
-        q = _Query(cand, self._signature_of(cand, signature), self._pack(cand))
-        q.empty = bool(np.array_equal(q.hv, self._empty))
+        hv, empty, keys, packed = self._prepare(cand, signature)
+        q = _Query(cand, hv, packed)
+        q.empty = empty
 
         best: tuple | None = None
-        seen: set[int] = set()
-        for i in self._exact.get((cand.year, q.agency), ()) if q.agency else ():
-            seen.add(i)
+        known = self._exact.get(cand.year, {}).get(q.agency) if q.agency else None
+        for i in (known,) if type(known) is int else known or ():
             best = self._better(best, self._judge(i, "equal", q))
         if best is not None and best[0][:2] == (_AGENCY_RANK["equal"], _BASIS_RANK["values"]):
             return best[1]  # equal agency and identical tables: nothing can rank higher
-        lsh = self._lsh.get(cand.year)
-        if lsh is not None and not q.empty:
-            found = [i for i in lsh.query(LeanMinHash(seed=SEED, hashvalues=q.hv, scheme=SCHEME)) if i not in seen]
-            if found:
-                idx = np.fromiter(found, dtype=np.int64, count=len(found))
-                sims = np.count_nonzero(self._sigs[idx] == q.hv, axis=1) / self.num_perm
-                keep = sims >= self.threshold
-                for i, sim in zip(idx[keep].tolist(), sims[keep].tolist()):
+        if not q.empty:
+            idx = self._bands.query(cand.year, keys)
+            if len(idx) and q.renormalized:
+                # Only entries whose agency could relate to this one (unknown, or one name a suffix
+                # of the other) can match: the others are not worth their similarity.
+                ids = self._compatible(q.renormalized)
+                allowed = self._allowed
+                allowed[ids] = True
+                idx = idx[allowed[self._name_of[idx]]]
+                allowed[ids] = False
+            if len(idx):
+                same = self._sigs[idx] == q.hv
+                counts = np.count_nonzero(same, axis=1)
+                keep = np.flatnonzero(counts >= self._need)  # similarity >= threshold
+                if len(keep):
+                    # A band's hash may be shared by another band: keep the real candidates.
+                    real = keep[self._bands.share_band(same[keep])]
+                    found = dict(zip(idx[real].tolist(), counts[real].tolist()))  # once each
+                else:
+                    found = {}
+                for i in sorted(found):  # earliest entry first
+                    sim = found[i] / self.num_perm
                     rel = self._relation(i, q)
                     if rel is not None and rel != "equal":  # equal ones came from the exact index
                         best = self._better(best, self._judge(i, rel, q, sim))
         return best[1] if best else None
 
+    def _packed(self, i: int) -> _Packed | None:
+        layout = self._layout_of[i]
+        return _Packed(layout, self._blobs[i], self._evidence[i]) if layout >= 0 else None
+
+    def _compatible(self, name: str) -> list[int]:
+        """Ids of the known names that agency_relation could find related to ``name`` (a normalized,
+        non-empty name) other than equal: the empty name, names that are a suffix of it and names
+        it is a suffix of (a "prefix" relation drops a prefix of 1+ characters and keeps 4+)."""
+        ids = [0]
+        for k in range(1, len(name) - 3):
+            j = self._name_ids.get(name[k:])
+            if j is not None:
+                ids.append(j)
+        longer = self._suffixes.get(name)
+        if longer is not None:
+            ids.extend(longer)
+        return ids
+
     def _relation(self, i: int, q: _Query) -> str | None:
         known = self._agencies[i]
-        rel = agency_relation(q.agency, known)
+        rel = _relation_of_normalized(q.renormalized, self._renormalized[i])  # = agency_relation(q.agency, known)
         if rel != "missing":
             return rel
         # A name is unknown on one side: the names the texts give themselves decide what they can.
@@ -668,12 +982,12 @@ class ReportMatcher:
     def _judge(self, i: int, rel: str, q: _Query, sim: float | None = None):
         if self._years[i] != q.cand.year:
             return None
-        if q.empty or not np.any(self._sigs[i] != self._empty):
+        if q.empty or _is_empty(self._sigs[i]):
             sim = 0.0  # an empty text is similar to nothing
         elif sim is None:
             sim = float(np.count_nonzero(self._sigs[i] == q.hv)) / self.num_perm
         bar = self.threshold if rel in ("equal", "named") else self.strict
-        mine, known = q.packed, self._values[i]
+        mine, known = q.packed, self._packed(i)
         diff = total = 0  # cells differing / compared over the tables both sides carry
         if mine is not None and known is not None:
             diff, total = _compare(mine, known, self._layouts)
@@ -707,11 +1021,12 @@ class ReportMatcher:
         """Sizes, for benchmarks and logs."""
         return {
             "entries": len(self._ids),
-            "years": len(self._lsh),
+            "years": len(self._bands.tables),
+            "lsh_buckets": self._bands.buckets(),
             "lsh_bands": self._lsh_params[0],
             "lsh_rows": self._lsh_params[1],
             "layouts": len(self._layouts.items),
             "signature_bytes": 4 * self.num_perm,
-            "values_bytes": sum(len(p.blob) for p in self._values if p is not None),
+            "values_bytes": sum({id(b): len(b) for b in self._blobs if b is not None}.values()),  # shared blobs once
         }
 

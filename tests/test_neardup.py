@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import copy
+import random
+import re
 
+import numpy as np
 import pytest
+from datasketch import LeanMinHash, MinHash, MinHashLSH
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from harvester import neardup
 from harvester.dedupe import content_hash
 from harvester.neardup import Candidate, ReportMatcher, agency_relation, normalize_text
 
@@ -340,3 +345,251 @@ def test_never_across_years_or_agencies(year, other_year, nums, place, other_pla
         assert found is None
     else:
         assert found is not None and found.relation == "same"
+
+
+# --- the fast paths hold to their references (issue 13) -------------------------------------
+
+def datasketch_hashvalues(norm: str, num_perm: int = 64) -> np.ndarray:
+    """The MinHash as datasketch computes it: one shingle hash at a time through update_batch."""
+    mh = MinHash(num_perm=num_perm, seed=neardup.SEED, hashfunc=int, scheme=neardup.SCHEME)
+    shingles = neardup.shingle_hashes(norm)
+    if len(shingles):
+        mh.update_batch(shingles.tolist())
+    return mh.hashvalues
+
+
+def datasketch_signature(hv: np.ndarray) -> bytes:
+    lean = LeanMinHash(seed=neardup.SEED, hashvalues=hv, scheme=neardup.SCHEME)
+    buf = bytearray(lean.bytesize("<"))
+    lean.serialize(buf, "<")
+    return bytes(buf)
+
+
+def test_shingle_hashes_are_the_polynomial_hash_of_each_5_gram():
+    text = "政府信息公开工作"
+    expected = set()
+    for i in range(len(text) - 4):
+        h = 0
+        for ch in text[i : i + 5]:
+            h = (h * 0x100000001B3 + ord(ch)) % 2**64
+        expected.add((h ^ (h >> 32)) & 0xFFFFFFFF)
+    assert sorted(expected) == neardup.shingle_hashes(text).tolist()
+
+
+@settings(max_examples=60, deadline=None)
+@given(norm=st.text(max_size=400), num_perm=st.sampled_from([16, 64, 128]))
+def test_vectorized_minhash_equals_datasketch(norm, num_perm):
+    assert neardup.minhash(norm, num_perm).tolist() == datasketch_hashvalues(norm, num_perm).tolist()
+
+
+def test_vectorized_minhash_equals_datasketch_on_long_and_repetitive_texts():
+    long = "".join(chr(0x4E00 + (i * 7919) % 20000) for i in range(3 * neardup._CHUNK))  # several chunks
+    for norm in ("", "短", "政府信息", long, report(XN, 2022) * 3):
+        assert neardup.minhash(norm).tolist() == datasketch_hashvalues(norm).tolist()
+
+
+def test_signature_bytes_are_datasketch_leanminhash_and_old_ones_still_read():
+    m = ReportMatcher()
+    text = CHROME_A.format(a=XN_SHORT) + report(XN, 2022) + CHROME_A_END
+    reference = datasketch_signature(datasketch_hashvalues(normalize_text(text)))
+    assert m.signature(text) == reference
+    # a signature stored before (written by datasketch) reads back to the same hash values
+    assert m._decode(reference).tolist() == LeanMinHash.deserialize(reference, "<").hashvalues.tolist()
+    assert m.signature("") == datasketch_signature(np.full(64, 0xFFFFFFFF, dtype=np.uint32))
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        b"",
+        b"\x00" * 10,
+        b"\x01" + b"\x00" * 268,  # right size, nothing right in it
+        datasketch_signature(np.arange(64, dtype=np.uint32))[:-4],  # cut short
+        datasketch_signature(np.arange(64, dtype=np.uint32)) + b"\x00",
+    ],
+)
+def test_malformed_signatures_are_a_clear_error(bad):
+    with pytest.raises(ValueError, match="signature is not"):
+        ReportMatcher().add("x", Candidate(XN, 2022, None, None, ""), signature=bad)
+
+
+def test_legacy_and_other_seed_signatures_are_refused():
+    legacy = LeanMinHash(MinHash(num_perm=64, seed=neardup.SEED, scheme="legacy"))
+    other_seed = LeanMinHash(MinHash(num_perm=64, seed=2, scheme=neardup.SCHEME))
+    for lean in (legacy, other_seed):
+        buf = bytearray(lean.bytesize("<"))
+        lean.serialize(buf, "<")
+        with pytest.raises(ValueError, match="signature is not"):
+            ReportMatcher()._decode(bytes(buf))
+
+
+def reference_normalize(text: str | None) -> str:
+    """normalize_text as it was first written: one regex substitution and one regex test per line."""
+    if not text:
+        return ""
+    chrome = re.compile(neardup.CHROME.pattern + r"|^第\d+页(共\d+页)?$|^http|s?html?$")
+    kept: list[tuple[str, bool]] = []
+    for line in neardup._cut_tables(neardup._fold(text)).splitlines():
+        s = neardup.NOT_WORD.sub("", line)
+        if not s or neardup.NUMERIC.fullmatch(s) or s in neardup.TEMPLATE_LINES or s in neardup.MENU:
+            continue
+        if len(s) <= neardup.CHROME_MAX and chrome.search(s):
+            continue
+        if len(s) <= neardup.WEAK_MAX and neardup.WEAK_CHROME.match(s) and not neardup.CLAUSE.search(line):
+            continue
+        if neardup.PAGE.fullmatch(s):
+            continue
+        kept.append((s, len(s) <= neardup.LINK_MAX and not neardup.SENTENCE.search(line)))
+    out, i = [], 0
+    while i < len(kept):
+        j = i
+        while j < len(kept) and kept[j][1]:
+            j += 1
+        if j - i >= neardup.LINK_RUN:
+            i = j
+            continue
+        out.extend(s for s, _ in kept[i : max(j, i + 1)])
+        i = max(j, i + 1)
+    return "".join(out)
+
+
+LINES = [
+    *report(XN, 2022).splitlines(),
+    *(CHROME_A.format(a=XN_SHORT) + CHROME_A_END + CHROME_B + CHROME_B_END).splitlines(),
+    "第 3 页 共 5 页", "共5页", "12", "3.5", "http://www.xianning.gov.cn/a.html", "t20230128_2941559.shtml",
+    "来源:本站", "打印", "打印:本报告已于1月印发。", "湖北省人民政府", "咸宁市", "ＩＣＰ备０５号", "２、主动公开", "__", "",
+    "五、存在的主要问题及改进情况", "😀表情", "\u3000\u3000正文。",
+]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    lines=st.lists(st.one_of(st.sampled_from(LINES), st.text(max_size=30)), max_size=40),
+    seps=st.lists(st.sampled_from(["\n", "\r\n", "\r", " \r\n", "\r \n", "\u2028", "\x0c", "\x85", "\n\n"]), min_size=1),
+)
+def test_fast_normalize_text_equals_the_per_line_reference(lines, seps):
+    text = "".join(line + seps[i % len(seps)] for i, line in enumerate(lines))
+    assert normalize_text(text) == reference_normalize(text)
+    assert normalize_text(text.rstrip()) == reference_normalize(text.rstrip())
+
+
+@settings(max_examples=100, deadline=None)
+@given(text=st.text())
+def test_table_strip_equals_the_regex(text):
+    assert neardup._strip(text) == neardup.NOT_WORD_KEEP_LINES.sub("", text)
+
+
+def test_band_index_gives_the_candidates_of_datasketch_minhashlsh():
+    """Signatures made of a small pool of band values, so that many share a band or several."""
+    rng = np.random.default_rng(13)
+    m = ReportMatcher()
+    bands, rows = m._lsh_params
+    pool = rng.integers(0, 2**32, size=(6, bands, rows), dtype=np.uint32)
+
+    def sig() -> np.ndarray:
+        hv = rng.integers(0, 2**32, size=64, dtype=np.uint32)
+        for b in range(bands):
+            if rng.random() < 0.15:
+                hv[b * rows : (b + 1) * rows] = pool[rng.integers(0, len(pool)), b]
+        return hv
+
+    ours, theirs = neardup._Bands(bands, rows), MinHashLSH(num_perm=64, params=(bands, rows))
+    sigs = np.array([sig() for _ in range(400)])
+    for i, hv in enumerate(sigs):
+        ours.insert(2022, i, ours.keys(hv))
+        theirs.insert(i, LeanMinHash(seed=neardup.SEED, hashvalues=hv, scheme=neardup.SCHEME))
+    assert ours.query(2023, ours.keys(sigs[0])).size == 0  # another year: another table
+    shared = 0
+    for hv in [*sigs[:50], *(sig() for _ in range(50))]:
+        idx = ours.query(2022, ours.keys(hv))
+        assert sorted(set(idx.tolist())) == sorted(theirs.query(LeanMinHash(seed=neardup.SEED, hashvalues=hv, scheme=neardup.SCHEME)))
+        shared += len(idx) > 1
+    assert shared > 20  # the test did exercise shared buckets
+
+
+def test_a_band_hash_collision_is_no_candidate():
+    bands = neardup._Bands(12, 5)
+    a = np.arange(64, dtype=np.uint32)
+    b = a.copy()
+    b[7] += 1  # band 1 differs, the others do not
+    assert [x == y for x, y in zip(bands.keys(a), bands.keys(b))] == [True, False] + [True] * 10
+    bands.insert(2022, 0, bands.keys(a))
+    assert sorted(bands.query(2022, bands.keys(b)).tolist()) == [0] * 11
+    bands.insert(2022, 70000, bands.keys(b))
+    assert sorted(bands.query(2022, bands.keys(b)).tolist()) == [0] * 11 + [70000] * 12
+    other = a + 1000
+    assert bands.query(2022, bands.keys(other)).size == 0
+    idx = bands.query(2022, bands.keys(a))  # as if other's bands had hashed like a's
+    assert not bands.share_band(np.array([a]) == other)[0] and bands.share_band(np.array([a]) == b)[0]
+    assert set(idx.tolist()) == {0, 70000}
+
+
+def test_band_hash_collisions_change_no_decision():
+    """Every band of every signature hashed alike, so that every entry of the year is in the
+    buckets: the decisions are those of the index without collisions (half-similar copies that
+    share no band stay apart)."""
+    rng = random.Random(5)
+    lines = report(XN, 2022).splitlines()
+    texts = ["\n".join([lines[0], *rng.sample(lines[1:], rng.randint(3, 12))]) for _ in range(40)]
+    plain, collided = ReportMatcher(threshold=0.3), ReportMatcher(threshold=0.3)
+    collided._bands.keys = lambda hv: [7] * collided._bands.bands
+    decisions = []
+    for k, text in enumerate(texts):
+        c = cand(None, 2022, text, tables(received=3))
+        a, b = plain.match(c), collided.match(c)
+        assert a == b
+        decisions.append(a is not None)
+        plain.add(f"r{k}", c)
+        collided.add(f"r{k}", c)
+    assert any(decisions) and not all(decisions)
+    # and the corpus holds pairs above the bar that share no band, which the collisions bring in
+    sigs = plain._sigs[: len(plain)]
+    assert any(
+        np.count_nonzero(sigs[j] == sigs[i]) / 64 >= 0.3 and not plain._bands.share_band(sigs[j : j + 1] == sigs[i])[0]
+        for i in range(len(sigs))
+        for j in range(i)
+    )
+
+
+def test_quick_table_packing_equals_packing_by_shape():
+    """The plan last used for the same row names fits, or the table is packed by its own shape:
+    either way the very cells and layout of the shape-keyed plan (or of the generic walk)."""
+    base = tables(received=12, issued=3, licensing=140)
+    reordered = {k: dict(reversed(list(v.items()))) if isinstance(v, dict) else v for k, v in base.items()}
+    reordered["applications"] = {r: dict(reversed(list(c.items()))) for r, c in reversed(list(base["applications"].items()))}
+    fewer_cols = copy.deepcopy(base)
+    del fewer_cols["applications"]["total"]["other_org"]
+    other_col = copy.deepcopy(base)
+    other_col["applications"]["total"]["someone"] = other_col["applications"]["total"].pop("other_org")
+    scalar_row = copy.deepcopy(base)
+    scalar_row["applications"]["total"] = 5
+    nested = copy.deepcopy(base)
+    nested["active_disclosure"]["fees"] = {"amount_10k_yuan": {"a": 1}}
+    text_cell = copy.deepcopy(base)
+    text_cell["applications"]["granted"]["total"] = "/"
+    nulls = copy.deepcopy(base)
+    nulls["applications"]["granted"]["total"] = None
+    for values in (base, reordered, fewer_cols, base, other_col, scalar_row, base, nested, text_cell, nulls, base):
+        t = neardup._tables(values)
+        assert neardup._cells(t, quick=True) == neardup._cells(t, quick=False)
+        layout, cells = neardup._cells(t, quick=False)
+        generic_paths: list = []
+        generic_cells: list = []
+        for name in sorted(t):
+            paths: list = []
+            neardup._flatten(t[name], "", paths, generic_cells)
+            generic_paths.append((name, tuple(paths)))
+        if values is not nested:  # a nested cell is hashed whole by the plan, walked by the generic path
+            assert (layout, cells) == (generic_paths, generic_cells)
+    m = ReportMatcher()
+    m.add("base", cand(XN, 2022, report(XN, 2022), base))
+    assert m.match(cand(XN, 2022, report(XN, 2022), reordered)).basis == "values"
+    assert m.match(cand(XN, 2022, report(XN, 2022), nulls)).basis == "cells"
+
+
+def test_ties_go_to_the_earliest_entry():
+    m = ReportMatcher()
+    page = cand(None, 2022, report(XN, 2022), tables(received=3))
+    m.add("first", page)
+    m.add("second", copy.deepcopy(page))
+    assert m.match(copy.deepcopy(page)).report_id == "first"
