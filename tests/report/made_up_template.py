@@ -75,6 +75,9 @@ def report(seed: int, *, agency: str = "某某市人民政府", year: int = 2031
 
 if __name__ == "__main__":
     templates.register(made_up())
-    from harvester.browse import main
+    from harvester.browse import main, prepare
 
+    if sys.argv[1:2] == ["serve"] and "--db" in sys.argv:
+        # what a crawl does at its end, here with the made-up template's labels: serve never writes
+        prepare(sys.argv[sys.argv.index("--db") + 1])
     main(sys.argv[1:])
