@@ -25,6 +25,7 @@ from harvester.sandbox.national import NationalWeb, RegistryError, load_rows, ma
 from harvester.sandbox.portal import load_configs
 from sandbox_helpers import REPO, decode, fetch
 from spiders.base import NEXT_PAGE_TEXT, clean, link_target, resolve
+from harvester.report import gkmlpt as GP
 from spiders.families import gkmlpt as G
 from spiders.families import jcms as J
 from spiders.families import scriptlist as S
@@ -346,7 +347,7 @@ def test_shapes_carry_their_family_marks(nsb, picks):
 def _parsed(site, url, headers, body):
     d = G.detail(decode(headers, body)) if site["family"] == "gkmlpt" else None
     if d:                                              # the app's page; its NFCMS copy is plain HTML
-        body = G.wrap(d.get("title"), d["content"], d.get("publisher"), None).encode()
+        body = GP.wrap(d.get("title"), d["content"], d.get("publisher"), None).encode()
         headers = {"Content-Type": "text/html; charset=utf-8"}
     return parse(body, url=url, content_type=headers.get("Content-Type"))
 
