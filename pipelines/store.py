@@ -40,6 +40,7 @@ class StorePipeline:
     def close_spider(self):
         if self.store:
             self.store.close()
+            self.store = None
 
     def site_finished(self, site_id: str, outcome):
         """A site's walk is done and all its items are stored: its record says so."""

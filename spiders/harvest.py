@@ -43,7 +43,7 @@ class SiteOutcome:
     """How one site's walk ended, as the spider saw it (reports are counted by the store)."""
 
     site_id: str
-    status: str = "finished"  # finished | error (a callback raised) | shutdown (the run stopped first)
+    status: str = "finished"  # finished | error (a callback raised)
     requests: int = 0  # answers and failures handed to the site's callbacks
     answered: int = 0  # of which the portal answered (any HTTP status but a proxy's or network failure)
     browser_pages: int = 0
@@ -220,8 +220,9 @@ class HarvestSpider(scrapy.Spider):
         self.crawler.signals.send_catch_log(site_finished, site_id=site_id, outcome=outcome)
 
     def closed(self, reason):
-        """Sites still open when the engine stops (Ctrl-C, a shutdown): recorded as not done."""
-        for site_id, ledger in list(self.ledgers.items()):
-            ledger.outcome.status, ledger.outcome.reason = "shutdown", f"run ended ({reason}) before the site was done"
-            self.crawler.signals.send_catch_log(site_finished, site_id=site_id, outcome=ledger.outcome)
+        """Sites still open when the engine stops (Ctrl-C, a shutdown). The pipelines are closed
+        by now: harvester.crawl records these sites as interrupted, and the next run walks them."""
+        if self.ledgers:
+            logger.warning("run ended (%s) with %d site(s) not done: %s", reason, len(self.ledgers),
+                           ", ".join(sorted(self.ledgers)[:10]))
         self.ledgers.clear()
