@@ -48,6 +48,10 @@ class ReportPage:
     content_hash: str | None = None
     text: str | None = None  # the report's text without page chrome
     signature: bytes | None = None  # its MinHash (harvester.neardup)
+    # Attachments fetched and read for this report (pipelines/files.py): {"url", "name",
+    # "body", "content_type", "status", "reason"}; and which one gave the tables (its URL).
+    files: list[dict] = field(default_factory=list)
+    tables_from: str | None = None
 
 
 @dataclass

@@ -83,6 +83,7 @@ PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 4
 # One stage per module, in the order a page flows: parse, classify, identify, dedupe, store.
 ITEM_PIPELINES = {
     "pipelines.parse.ParsePipeline": 100,
+    "pipelines.files.AttachmentPipeline": 150,
     "pipelines.classify.ClassifyPipeline": 200,
     "pipelines.identify.IdentifyPipeline": 250,
     "pipelines.dedupe.DedupePipeline": 300,
@@ -131,5 +132,10 @@ HARVESTER_RECHECK = "90:0,365:7,*:90"
 # family's, else the generic one (spiders/generic.py). A project with spiders elsewhere points
 # this at its own function.
 HARVESTER_WALKER_FOR = "spiders.generic.spider_for"
+# Reports published as files (pipelines/files.py): how many are read at once, in threads off
+# the reactor (a LibreOffice conversion or an OCR run takes seconds and a core), and the
+# download cap of an attachment (bytes).
+HARVESTER_FILE_READERS = 2
+HARVESTER_FILE_MAXSIZE = 64 * 1024 * 1024
 # The crawl_runs row this process writes into (set by `harvester crawl`; absent: a new run).
 HARVESTER_RUN_ID = None

@@ -50,6 +50,11 @@ SCHEMA = {
             "overview": str, "problems": str, "other_matters": str, "text": str,
             "content_hash": str, "page_hash": str, "version": int, "sources": int,
             "first_seen": str, "last_seen": str,
+            # where the tables were read from (a page, or a file: pipelines/files.py) and how:
+            # source_format html/pdf/docx/doc/xlsx/...; read_by text/converted/ocr; the file's
+            # URL and its raw bytes' hash; OCR confidences {cell path: 0-100} as JSON
+            "source_format": str, "read_by": str, "needs_review": int, "ocr_cells": str,
+            "tables_from": str, "tables_page": str,
         },
         {"pk": "id", "foreign_keys": [("site_id", "sites", "id")]},
     ),
@@ -395,14 +400,19 @@ class Store:
                                "twins": json.dumps([of], ensure_ascii=False)}, seen)
             self.choose_canonical(report_id)
 
-    def save_attachment(self, report_id: str, url: str, site_id: str, seen: str, name: str | None = None):
-        """An attachment (PDF, DOC, ...) of a report: one more source, linked, not read."""
+    def save_attachment(self, report_id: str, url: str, site_id: str, seen: str, name: str | None = None,
+                        page_hash: str | None = None):
+        """An attachment (PDF, DOC, ...) of a report: one more source, linked; `page_hash`: its
+        bytes were fetched and kept in pages (read for the report's tables, or tried)."""
         known = self.source_row(url)
         if known is not None and known["kind"] != "attachment":
             return
         with self.db.atomic():
-            self._save_source({"url": url, "report_id": report_id, "site_id": site_id, "kind": "attachment",
-                               "attachments": json.dumps({"name": name}, ensure_ascii=False) if name else None}, seen)
+            row = {"url": url, "report_id": report_id, "site_id": site_id, "kind": "attachment",
+                   "attachments": json.dumps({"name": name}, ensure_ascii=False) if name else None}
+            if page_hash:
+                row["page_hash"] = page_hash
+            self._save_source(row, seen)
             self.choose_canonical(report_id)
 
     def touch_source(self, url: str, seen: str, checked: bool = True):

@@ -47,7 +47,8 @@ class DedupePipeline:
             return item
         parsed = item.parsed or {}
         item.canonical_url = urls.canonical_url(item.url)
-        item.text = page_text(item.html or "")
+        # a file's text was read with it (pipelines/files.py): a file has no HTML
+        item.text = page_text(item.html) if item.html is not None else (item.text or "")
         if parsed.get("mirrored_copy_in_page"):
             item.text = first_copy(item.text)  # the page prints the report twice: keep it once
         agency = parsed.get("agency") or dedupe.agency_from_title(item.title) or item.agency

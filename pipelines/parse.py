@@ -4,6 +4,10 @@ The item's body stays the bytes the portal served (they are what the pages table
 is read of them is item.html: the decoded page, or for an app page that carries its article as
 data (gkmlpt) the document made of that data (harvester.report.readable_html).
 
+Bytes that are a document (PDF, Word, WPS, Excel, a scan: pipelines/files.py ``is_file``)
+are read by harvester.report.parse_bytes in a thread, never on the reactor (a conversion or an
+OCR run takes seconds); item.html stays None and item.text is the file's text.
+
 A page that cannot be parsed keeps going down the line with parse_status "failed" and the
 reason: it is stored, never dropped.
 """
@@ -14,6 +18,7 @@ import logging
 
 from harvester.items import ReportPage
 from harvester.report import parse, readable_html
+from pipelines.files import FileReader, is_file, read_file_item
 
 
 logger = logging.getLogger(__name__)
@@ -24,9 +29,18 @@ def failed(reason: str) -> dict:
 
 
 class ParsePipeline:
+    def __init__(self, reader: FileReader | None = None):
+        self.reader = reader
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(FileReader.of(crawler))
+
     def process_item(self, item):
         if not isinstance(item, ReportPage):
             return item
+        if is_file(item.body, item.content_type, item.url):  # a document: read in a thread
+            return read_file_item(self.reader or FileReader(), item)
         try:
             item.html = readable_html(item.body, item.content_type, url=item.url, title=item.title,
                                       published=item.published, attachments=item.attachments)

@@ -87,21 +87,39 @@ class StorePipeline:
             if item.agency_id:
                 self.store.save_agency(item.agency_id, (item.parsed or {}).get("agency") or item.agency,
                                        item.agency_kind, item.agency_parent, item.province, item.fetched_at)
-            outcome = self.store.save_report(*self.rows(item, page_hash))
+            files = self.save_files(item)
+            outcome = self.store.save_report(*self.rows(item, page_hash, files.get(item.tables_from)))
             self.stats.inc_value(f"harvester/reports_{outcome}")
             self.site_reports[item.site_id] = self.site_reports.get(item.site_id, 0) + 1
             for alias in item.aliases:  # the same page under another address
                 self.store.save_alias(item.report_id, alias, item.site_id, item.fetched_at, item.url)
-            for attachment in item.attachments:  # one more source each; read later
+            for attachment in item.attachments:  # one more source each; its bytes if it was fetched
                 self.store.save_attachment(item.report_id, attachment["url"], item.site_id, item.fetched_at,
-                                           attachment.get("name"))
+                                           attachment.get("name"), page_hash=files.get(attachment["url"]))
         else:
             parsed = item.parsed or {}
             self.store.save_non_report(item.url, item.site_id, parsed.get("title") or item.title,
                                        parsed.get("parse_reason") or "not a report", page_hash, item.fetched_at)
             self.stats.inc_value("harvester/non_reports")
 
-    def rows(self, item: ReportPage, page_hash: str):
+    def save_files(self, item: ReportPage) -> dict[str, str]:
+        """The attachments fetched for a report (pipelines/files.py): their bytes kept like any
+        page's ({url: page hash}); one that could not be fetched is a fetch error."""
+        hashes = {}
+        for f in item.files:
+            if f.get("body") is not None:
+                hashes[f["url"]] = self.store.save_page(f["url"], f["body"], f.get("content_type"),
+                                                        f.get("fetched_at") or item.fetched_at)
+            else:
+                self.store.save_fetch_error(FetchError(
+                    url=f["url"], site_id=item.site_id, status=f.get("status"), list_url=item.url,
+                    reason=f"attachment: {f.get('reason')}", title=f.get("name")), self.run_id)
+                self.stats.inc_value("harvester/fetch_errors")
+        if item.tables_from == item.url:
+            hashes[item.url] = None  # the report's own page is the file: its page_hash
+        return hashes
+
+    def rows(self, item: ReportPage, page_hash: str, tables_page: str | None = None):
         p = item.parsed or {}
         sections = p.get("sections") or {}
         failures = p.get("check_failures")
@@ -121,6 +139,12 @@ class StorePipeline:
             "text": item.text, "content_hash": item.content_hash, "page_hash": page_hash,
             "signature": item.signature,
             "last_seen": item.fetched_at,
+            "source_format": p.get("source_format") or ("html" if item.html is not None else None),
+            "read_by": p.get("read_by") or ("text" if item.html is not None else None),
+            "needs_review": int(bool(p.get("needs_review"))),
+            "ocr_cells": json.dumps(p["ocr_cells"], ensure_ascii=False) if p.get("ocr_cells") else None,
+            "tables_from": item.tables_from,
+            "tables_page": (tables_page or page_hash) if item.tables_from else None,
         }
         source = {
             "url": item.url, "report_id": item.report_id, "site_id": item.site_id,

@@ -11,7 +11,7 @@ import re
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
-from scrapy.http import HtmlResponse
+from scrapy.http import HtmlResponse, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutError
 
@@ -422,6 +422,8 @@ class ReportSpider(scrapy.Spider):
     # --- report pages -------------------------------------------------------------------------
     def report_request(self, entry: dict, response) -> scrapy.Request:
         meta = {"entry": entry, "list_url": response.url}
+        if ATTACHMENT.search(entry["url"]):  # the list links a file: Scrapy's cap for files
+            meta["download_maxsize"] = self.settings.getint("HARVESTER_FILE_MAXSIZE", 64 * 1024 * 1024)
         headers = {}
         seen = self.known.get(entry["url"])
         if seen:  # ask only for a changed page
@@ -489,7 +491,7 @@ class ReportSpider(scrapy.Spider):
         return out
 
     def attachments(self, response):
-        if not hasattr(response, "css"):
+        if not isinstance(response, TextResponse):  # a file (the list linked it straight): no links
             return
         for a in response.css("a[href]"):
             href = a.attrib["href"].strip()
@@ -497,7 +499,7 @@ class ReportSpider(scrapy.Spider):
                 yield {"url": response.urljoin(href), "name": clean(" ".join(a.css("::text").getall())) or None}
 
     def twin_urls(self, response):
-        if not hasattr(response, "css"):
+        if not isinstance(response, TextResponse):
             return []
         urls = []
         for a in response.css("a[href]"):

@@ -119,9 +119,13 @@ def find_title(head_lines: list[str], meta_title: str | None, text: str) -> str 
         return meta_title
     lines = [clean_title(s) for s in head_lines if title_candidate(s)]
     lines = [s for s in lines if title_verdict(s) is not None]
+    # a report title wins over a nearer line that only has a year (a PDF's first sentence
+    # wrapped after its year: 本报告由…统计时间为2024)
+    reports = [s for s in lines if title_verdict(s)]
     dated = [s for s in lines if year_from_title(s)]
-    if dated or lines:
-        return (dated or lines)[0]
+    for group in ([s for s in reports if year_from_title(s)], reports, dated, lines):
+        if group:
+            return group[0]
     # a CMS title that is only a name (the site's, the agency's) is no title line
     return self_named_title(text) or (meta_title if meta_title and title_candidate(meta_title) else None)
 

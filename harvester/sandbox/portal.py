@@ -57,7 +57,17 @@ CST = dt.timezone(dt.timedelta(hours=8))
 REPORT_KINDS = {"report"}
 NON_REPORT_KINDS = set(NON_REPORT_TITLES)
 MIME = {"pdf": "application/pdf", "doc": "application/msword",
-        "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
+        "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "xls": "application/vnd.ms-excel", "scan": "application/pdf",
+        "truncated-docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "encrypted-docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "zip-bomb": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
+# A file kind's extension in its URL (a scan is a PDF, the hostile files are named .docx).
+FILE_EXT = {"scan": "pdf", "truncated-docx": "docx", "encrypted-docx": "docx", "zip-bomb": "docx"}
+# An item of a portal whose reports are files (files.py): a link on the list to a file that
+# cannot be read (``file = "zip-bomb"`` ...); the truth lists it under "hostile_files".
+HOSTILE_KIND = "hostile_file"
 
 
 # --- loading ------------------------------------------------------------------------------------
@@ -468,7 +478,7 @@ class Portal:
         if spec.get("title"):
             return spec["title"]
         ctx = self._ctx(spec, year)
-        if kind == "report":
+        if kind in ("report", HOSTILE_KIND):
             pat = self.cfg.get("title", "{agency}{year}年政府信息公开工作年度报告")
             if "agency" in spec and spec["agency"] != self.cfg["agency"]:
                 pat = "{agency}{year}年政府信息公开工作年度报告"
@@ -482,7 +492,7 @@ class Portal:
         for n, s in enumerate(specs):
             s = dict(s)
             kind = s.get("kind", "report")
-            if kind not in REPORT_KINDS | NON_REPORT_KINDS | {"broken"}:
+            if kind not in REPORT_KINDS | NON_REPORT_KINDS | {"broken", HOSTILE_KIND}:
                 raise ValueError(f"{self.id}: unknown item kind {kind!r}")
             prepared.append((_parse_date(s["date"]), n, s))
         # ids grow with the date, as CMS ids do; an explicit id (or one in an explicit path) wins
@@ -552,10 +562,21 @@ class Portal:
             for sch in cfg.get("also_schemes", []):
                 it.aliases.append({"url": f"{sch}://{self.host}{it.path}", "path": it.path,
                                    "kind": "scheme_twin", "linked": s.get("feature") == "scheme_twin"})
-        for n, ext in enumerate(_as_list(s.get("attachment")), 1):
+        for n, kind in enumerate(_as_list(s.get("attachment") or s.get("file_only") or s.get("file")), 1):
+            ext = FILE_EXT.get(kind, kind)
             p = self.family.attachment_path(it, n, ext)
-            it.attachments.append({"path": p, "url": self.base + p, "ext": ext, "mime": MIME[ext],
-                                   "name": s.get("attachment_name", it.title) + f".{ext}", "n": n})
+            it.attachments.append({"path": p, "url": self.base + p, "ext": ext, "mime": MIME[kind],
+                                   "name": s.get("attachment_name", it.title) + f".{ext}", "n": n,
+                                   "kind": kind})
+        if self.file_only(it):  # the list links the file itself: the file is the item's address
+            att = it.attachments[0]
+            it.path, it.url = att["path"], att["url"]
+            it.rel = posixpath.dirname(it.rel) + "/" + posixpath.basename(att["path"])
+
+    @staticmethod
+    def file_only(it: Item) -> bool:
+        """A report published only as a file (or a hostile file), linked straight from the list."""
+        return bool(it.spec.get("file_only")) or it.kind == HOSTILE_KIND
 
     def all_items(self):
         for col in self.columns.values():
@@ -723,6 +744,9 @@ class Portal:
                 if it.status != 404:
                     routes[key] = ("status", it)
                 continue
+            if self.file_only(it):
+                routes[key] = ("attachment", it, 1)
+                continue
             routes[key] = ("article", it)
             for a in it.aliases:
                 akey, _ = self.family.route_keys(*(a["path"].split("?", 1) + [""])[:2])
@@ -884,6 +908,14 @@ class Portal:
         att = next(a for a in it.attachments if a["n"] == n)
         ck = ("attachment", it.path, n, it.modified)
         body = self._cache.get(ck)
+        if body is None and self.cfg.get("attachment_render") == "office":
+            # a portal whose reports are files: every format, rendered as agencies make them
+            from . import files
+            if it.report is not None:
+                body = files.report_file(it.report, it.title, att["kind"])
+            else:
+                body = files.hostile_file(docs.text_docx([it.title]), att["kind"])
+            self._cache[ck] = body
         if body is None:
             if it.report is not None:
                 title = it.title
@@ -1065,6 +1097,9 @@ class Portal:
         return it.date.strftime(self.cfg.get("date_format", "%Y-%m-%d %H:%M"))
 
     def article_body(self, it: Item) -> str:
+        if it.spec.get("tables_in_file"):  # a short page: the report is its attachment (详见附件)
+            return (f'<p style="text-indent:2em;">根据《中华人民共和国政府信息公开条例》规定，现将'
+                    f'{escape(it.title)}予以公开，详见附件。</p>')
         if it.kind == "report":
             return render_report(it.report)
         return self.nonreport_html(it)
@@ -1208,6 +1243,9 @@ class Portal:
             out.append({"url": it.copy_url, "kind": "portal_copy", "site_id": self.id, "linked": True})
         for a in it.aliases:
             out.append({"url": a["url"], "kind": a["kind"], "site_id": self.id, "linked": a["linked"]})
+        if self.file_only(it):
+            out[0]["mime"] = it.attachments[0]["mime"]
+            return out
         for a in it.attachments:
             out.append({"url": a["url"], "kind": "attachment", "site_id": self.id, "linked": True,
                         "mime": a["mime"]})
@@ -1262,13 +1300,23 @@ class Portal:
             "lookalikes": lookalikes,
             "charset": self.page_charset(it),
             "needs_browser": self.site_flags()["needs_browser"],
+            **({"file": self.file_truth(it)} if it.spec.get("tables_in_file") or self.file_only(it) else {}),
         }
+
+    def file_truth(self, it: Item) -> dict:
+        """Which file holds a report's tables, and how a reader must read it."""
+        att = it.attachments[0]
+        return {"url": att["url"], "format": att["kind"], "ext": att["ext"], "ocr": att["kind"] == "scan",
+                "file_only": self.file_only(it), "page": None if self.file_only(it) else it.url}
 
     def truth(self) -> dict:
         with self.lock:
-            reports, non_reports, broken = [], [], []
+            reports, non_reports, broken, hostile = [], [], [], []
             for it in self.all_items():
-                if it.kind == "broken":
+                if it.kind == HOSTILE_KIND:
+                    hostile.append({"url": it.url, "title": it.title, "file": it.attachments[0]["kind"],
+                                    "site_id": self.id, "list_date": f"{it.date:%Y-%m-%d}"})
+                elif it.kind == "broken":
                     broken.append({"url": it.url, "status": it.status, "title": it.title,
                                    "site_id": self.id,
                                    "column_url": self.base + self.family.column_url(it.column)})
@@ -1299,6 +1347,7 @@ class Portal:
                 **self.site_flags(),
                 "charset": self.page_charset(),
                 "traps": self.traps(),
+                **({"hostile_files": hostile} if hostile else {}),
             }
 
     def traps(self) -> list[dict]:
