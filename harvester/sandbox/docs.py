@@ -171,7 +171,7 @@ def _grid(rows: list[list[dict]]):
     return occupied, width
 
 
-def _tbl(rows: list[list[dict]]) -> str:
+def _tbl(rows: list[list[dict]], cant_split: bool = False) -> str:
     occ, width = _grid(rows)
     nrows = max((r for r, _ in occ), default=-1) + 1
     out = ['<w:tbl><w:tblPr><w:tblStyle w:val="TableGrid"/><w:tblW w:w="0" w:type="auto"/>'
@@ -180,7 +180,9 @@ def _tbl(rows: list[list[dict]]) -> str:
            '<w:insideH w:val="single" w:sz="4"/><w:insideV w:val="single" w:sz="4"/></w:tblBorders>'
            '</w:tblPr><w:tblGrid>' + '<w:gridCol w:w="700"/>' * width + "</w:tblGrid>"]
     for r in range(nrows):
-        out.append("<w:tr>")
+        # cant_split: a row is never cut by a page break (Word's "allow row to break across
+        # pages" off), as in most agencies' templates
+        out.append("<w:tr><w:trPr><w:cantSplit/></w:trPr>" if cant_split else "<w:tr>")
         c = 0
         while c < width:
             got = occ.get((r, c))
@@ -204,12 +206,12 @@ def _tbl(rows: list[list[dict]]) -> str:
     return "".join(out)
 
 
-def text_docx(lines_or_blocks) -> bytes:
+def text_docx(lines_or_blocks, cant_split: bool = False) -> bytes:
     body = []
     for b in lines_or_blocks:
         kind, val = b if isinstance(b, tuple) else ("p", b)
         if kind == "table":
-            body.append(_tbl(val))
+            body.append(_tbl(val, cant_split))
             body.append("<w:p/>")
         elif kind == "h":
             body.append(_p(val, bold=True, center=not body))

@@ -58,7 +58,9 @@ def _cached(key_parts: tuple, make) -> bytes:
 
 def report_file(report: dict, title: str | None, kind: str) -> bytes:
     """The report as a file of ``kind`` (FORMATS or HOSTILE)."""
-    docx = docs.report_docx(report, title)
+    # rows are kept whole across page breaks: a row cut by a page break is not joined again
+    # by the PDF reader yet (harvester/report/files/pdf.py)
+    docx = docs.text_docx(docs.report_blocks(report, title), cant_split=True)
     if kind == "docx":
         return docx
     if kind == "xlsx":
