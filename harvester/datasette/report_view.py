@@ -18,6 +18,12 @@ from harvester.report.labels import COLUMNS, T4_GROUPS, T4_METRICS
 TABLE3_COLUMNS = COLUMNS
 TABLE4_GROUPS = T4_GROUPS
 TABLE4_RESULTS = T4_METRICS
+# How a report's tables were read (reports.read_by), for the view.
+READ_BY = {
+    "text": ("从文件自身文字读取", "read from the text of the file itself"),
+    "converted": ("经 LibreOffice 转换后读取", "converted by LibreOffice, then read"),
+    "ocr": ("光学字符识别（OCR）读取，数值需核对", "read by OCR from images: check the values"),
+}
 CSV_COLUMNS = ("table", "row", "row_label_zh", "row_label_en", "column", "column_label_zh", "column_label_en",
                "value", "unit", "raw")
 
@@ -100,6 +106,7 @@ async def report_data(db, report_id: str) -> dict | None:
                               "last_seen from report_versions where report_id = ? order by version", [report_id])
     template = template_of(report, ad_rows)
     report.pop("text", None)
+    how = READ_BY.get(report.get("read_by") or "")
     return {
         "report": report,
         "template": template,
@@ -110,6 +117,12 @@ async def report_data(db, report_id: str) -> dict | None:
         "sources": sources,
         "versions": versions,
         "headings": {s: labels.get(s, "section", s) for s in ("active_disclosure", "applications", "reviews_litigation")},
+        # where the tables were read from and how (a file: pipelines/files.py), and the OCR
+        # confidence of every cell read from an image ({cell path: 0-100})
+        "tables_source": {"url": report.get("tables_from"), "format": report.get("source_format"),
+                          "read_by": report.get("read_by"), "file": bool(report.get("tables_from")),
+                          "how_zh": how[0] if how else None, "how_en": how[1] if how else None},
+        "ocr": _raw(report.get("ocr_cells")),
     }
 
 

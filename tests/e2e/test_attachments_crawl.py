@@ -178,3 +178,71 @@ def test_hostile_files_are_recorded_failures_with_their_reason(crawl, site_truth
         assert HOSTILE_REASON[h["file"]] in got["parse_reason"], got["parse_reason"]
         assert got["title"] == h["title"]
         assert not rows(db, "select 1 from applications where report_id = ?", [got["id"]])
+
+
+# --- the report view (Datasette over real HTTP) ----------------------------------------------------
+@pytest.fixture(scope="module")
+def view(crawl, tmp_path_factory):
+    """A Datasette server (`python -m harvester.browse serve`) on a prepared copy of the crawl."""
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    from harvester.browse import prepare
+
+    db = tmp_path_factory.mktemp("attachments-view") / "reports.db"
+    shutil.copy(crawl[0], db)
+    prepare(db)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    process = subprocess.Popen([sys.executable, "-m", "harvester.browse", "serve", "--db", str(db), "--port", str(port)],
+                               cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+
+    def get(path: str) -> tuple[int, bytes]:
+        with urllib.request.urlopen(url + path, timeout=30) as answer:
+            return answer.status, answer.read()
+
+    deadline = time.time() + 60
+    while True:
+        try:
+            get("/-/versions.json")
+            break
+        except OSError:
+            if process.poll() is not None or time.time() > deadline:
+                process.kill()
+                raise
+            time.sleep(0.2)
+    yield get
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def test_report_view_says_which_file_the_tables_came_from_and_how(crawl, view, site_truth):
+    db, _ = crawl
+    seen = set()
+    for r in site_truth["reports"]:
+        f = r.get("file")
+        if not f or f["format"] in seen:
+            continue
+        seen.add(f["format"])
+        got = _report_of(db, r["url"])
+        status, page = view(f"/-/report/{got['id']}")
+        html = page.decode("utf-8")
+        assert status == 200 and f'data-read-by="{EXPECTED_READ_BY[f["format"]]}"' in html
+        assert f["url"] in html and f"/-/page/{got['tables_page']}" in html
+        assert {"text": "read from the text of the file itself", "converted": "converted by LibreOffice",
+                "ocr": "read by OCR"}[EXPECTED_READ_BY[f["format"]]] in html
+        status, body = view(f"/-/page/{got['tables_page']}")  # the stored file, as fetched
+        assert status == 200 and hashlib.sha256(body).hexdigest() == got["tables_page"]
+        if f["ocr"]:
+            conf = json.loads(got["ocr_cells"])
+            assert 'class="needs-review"' in html
+            assert html.count("data-ocr=") == len(conf)
+            assert html.count(" ocr ocr-low") == sum(c < OCR_TRUST for c in conf.values())
+        else:
+            assert "data-ocr=" not in html and 'class="needs-review"' not in html
+    assert seen == set(EXPECTED_READ_BY)

@@ -55,6 +55,7 @@ def report_links(datasette, db, report: dict) -> dict:
         "csv": path(f"/-/report/{rid}.csv"),
         "row": datasette.urls.row(db.name, "reports", rid),
         "raw_page": path(f"/-/page/{report['page_hash']}") if report.get("page_hash") else None,
+        "tables_file": path(f"/-/page/{report['tables_page']}") if report.get("tables_page") else None,
         "original": report.get("url"),
         "sources": datasette.urls.table(db.name, "report_sources") + q,
         "versions": datasette.urls.table(db.name, "report_versions") + q,
