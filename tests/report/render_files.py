@@ -10,11 +10,7 @@ committed: LibreOffice (Debian's libreoffice-writer-nogui/-calc-nogui) and pdfto
 from __future__ import annotations
 
 import io
-import random
 import shutil
-import subprocess
-import tempfile
-from pathlib import Path
 
 from report_helpers import render as R
 
@@ -115,44 +111,8 @@ def _number(text: str):
             return text
 
 
-def soffice_convert(files: dict[str, bytes], target: str) -> dict[str, bytes]:
-    """Convert several files with one LibreOffice start (``target``: pdf, doc, xls)."""
-    with tempfile.TemporaryDirectory(prefix="render-files-") as tmp:
-        tmp = Path(tmp)
-        paths = []
-        for name, body in files.items():
-            (tmp / name).write_bytes(body)
-            paths.append(str(tmp / name))
-        subprocess.run(["soffice", f"-env:UserInstallation=file://{tmp}/profile", "--headless",
-                        "--convert-to", target, "--outdir", str(tmp / "out"), *paths],
-                       check=True, capture_output=True, timeout=300, env={"PATH": "/usr/bin:/bin", "HOME": str(tmp)})
-        return {name: (tmp / "out" / (Path(name).stem + "." + target.split(":")[0])).read_bytes() for name in files}
-
-
-def scan_pdf(pdf: bytes, dpi: int = 200, noise: float = 0.01, seed: int = 1, tilt: float = 0.3) -> bytes:
-    """A scan of a PDF: its pages rendered (pdftoppm), tilted a little, speckled with noise,
-    saved as JPEG images in an image-only PDF (Pillow)."""
-    from PIL import Image
-
-    rng = random.Random(seed)
-    with tempfile.TemporaryDirectory(prefix="scan-") as tmp:
-        (Path(tmp) / "in.pdf").write_bytes(pdf)
-        subprocess.run(["pdftoppm", "-r", str(dpi), "-gray", "-png", "in.pdf", "page"], cwd=tmp, check=True,
-                       capture_output=True, timeout=120)
-        pages = []
-        for path in sorted(Path(tmp).glob("page*.png")):
-            img = Image.open(path).convert("L")
-            if tilt:
-                img = img.rotate(rng.uniform(-tilt, tilt), resample=Image.BICUBIC, expand=False, fillcolor=255)
-            px = img.load()
-            w, h = img.size
-            for _ in range(int(w * h * noise)):
-                x, y = rng.randrange(w), rng.randrange(h)
-                px[x, y] = rng.choice((0, 90, 170))
-            pages.append(img.convert("RGB"))
-    buf = io.BytesIO()
-    pages[0].save(buf, "PDF", resolution=dpi, save_all=True, append_images=pages[1:], quality=85)
-    return buf.getvalue()
+# LibreOffice conversions and scans are the sandbox's (it serves reports as these files too)
+from harvester.sandbox.files import scan_pdf, soffice_convert  # noqa: E402,F401
 
 
 def have(*programs: str) -> bool:
