@@ -33,16 +33,22 @@ def site_truth(truth):
     return truth.site(SITE)
 
 
-@pytest.fixture(scope="module")
-def crawl(tmp_path_factory, site_truth):
-    """(db, completed process) of one crawl of the portal."""
-    tmp = tmp_path_factory.mktemp("attachments")
-    registry = tmp / "sites.csv"
+def registry_with_site(directory, site_truth):
+    """A copy of data/sites.csv with the files portal's row (a department of 柳州市)."""
+    registry = directory / "sites.csv"
     shutil.copy(ROOT / "data" / "sites.csv", registry)
     with registry.open("a", encoding="utf-8", newline="") as f:
         csv.writer(f, lineterminator="\n").writerow(
             [SITE, "", site_truth["agency"], "department", "450200", site_truth["province"], site_truth["homepage"],
              "", site_truth["columns"][0], "trs", "", "false", "sandbox portal whose reports are files"])
+    return registry
+
+
+@pytest.fixture(scope="module")
+def crawl(tmp_path_factory, site_truth):
+    """(db, completed process) of one crawl of the portal."""
+    tmp = tmp_path_factory.mktemp("attachments")
+    registry = registry_with_site(tmp, site_truth)
     db = tmp / "reports.db"
     done = run_harvester("crawl", "--sandbox", "hand", "--site", SITE, "--registry", str(registry), "--db", str(db))
     return db, done
@@ -246,3 +252,22 @@ def test_report_view_says_which_file_the_tables_came_from_and_how(crawl, view, s
         else:
             assert "data-ocr=" not in html and 'class="needs-review"' not in html
     assert seen == set(EXPECTED_READ_BY)
+
+
+def test_a_file_over_the_size_cap_is_a_fetch_error_and_its_page_stays_a_report(tmp_path, site_truth):
+    """HARVESTER_FILE_MAXSIZE is Scrapy's download cap for files: a 45 KB DOC and an 84 KB PDF
+    beside 详见附件 pages are cut off at 30 KB; the pages are stored, saying why they have no tables."""
+    registry = registry_with_site(tmp_path, site_truth)
+    db = tmp_path / "capped.db"
+    done = run_harvester("crawl", "--sandbox", "hand", "--site", SITE, "--registry", str(registry), "--db", str(db),
+                         "--year", "2022", "--year", "2024", "--set", "HARVESTER_FILE_MAXSIZE=30000")
+    assert "NOT FINISHED" not in done.stdout
+    pages = [r for r in site_truth["reports"] if r["year"] in (2022, 2024) and r.get("file")
+             and not r["file"]["file_only"]]
+    errors = {e["url"]: e["reason"] for e in rows(db, "select url, reason from fetch_errors")}
+    assert set(errors) == {r["file"]["url"] for r in pages}
+    assert all("larger than download max size (30000)" in why for why in errors.values())
+    for r in pages:
+        got = _report_of(db, r["url"])
+        assert got["tables_from"] is None and "attachment not read" in got["parse_reason"]
+        assert not rows(db, "select 1 from applications where report_id = ?", [got["id"]])
