@@ -14,7 +14,8 @@ import bisect
 from dataclasses import dataclass, field
 from io import BytesIO
 
-from .layout import Document, Placed
+from ..cells import Cell
+from .layout import Document, OcrCell, Placed
 from .safety import MAX_OCR_PAGES, MAX_PAGES, FileRejected
 
 _LINE_GAP = 0.6          # chars whose tops differ less than this share of their size: one line
@@ -252,6 +253,7 @@ def assemble(doc: Document, pages: list[PageItems]) -> None:
             if continues:
                 cells = _drop_repeated_header(cells, header)
                 cells = _realign(cells, it.edges, prev.edges, tol)
+                cells = _join_split_row(doc, cells)
             else:
                 header = _row_texts(cells, 3)
             doc.add_table(cells, continues=continues)
@@ -262,6 +264,29 @@ def assemble(doc: Document, pages: list[PageItems]) -> None:
         last = body[-1] if body else None
         if last is None or last.text is not None:
             prev = None
+
+
+_SPLIT_TAIL = 3  # characters: the tail of a label cut by a page break (性收|费), not a row of its own
+
+
+def _join_split_row(doc: Document, cells: list[Placed]) -> list[Placed]:
+    """A row cut by a page break: the continuation starts with the tail of the last row's
+    label and nothing else (行政事业性收 | 0 on one page, 费 on the next). The tail joins that
+    label; a row with its own label (4 characters and more) or any value is left alone."""
+    first = [c for c in cells if c.row == 0]
+    said = [c for c in first if c.text.strip()]
+    last = doc.rows[-1] if doc.rows else None
+    if (len(said) != 1 or len(said[0].text.strip()) > _SPLIT_TAIL or any(c.rowspan > 1 for c in first)
+            or last is None or last.table is None or last.loose or not last.cells
+            or said[0].col != last.cells[0].col or sum(1 for c in last.cells if c.text) < 2):
+        return cells
+    head, tail = last.cells[0], said[0]
+    text = head.text + tail.text.strip()
+    if isinstance(head, OcrCell):
+        last.cells[0] = OcrCell(text, head.col, head.span, min(head.confidence, tail.confidence or 100.0))
+    else:
+        last.cells[0] = Cell(text, head.col, head.span)
+    return [Placed(c.row - 1, c.col, c.text, c.rowspan, c.colspan, c.confidence) for c in cells if c.row > 0]
 
 
 def _furniture(it: Item, page: PageItems) -> bool:
