@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 
+from harvester import dedupe
 from harvester.urls import source_kind
 from harvester.items import ColumnFound, FetchError, ReportPage, Unchanged
 from harvester.report.meta import compose_title, looks_like_report_title
@@ -124,6 +125,8 @@ class StorePipeline:
         sections = p.get("sections") or {}
         failures = p.get("check_failures")
         agency, year = p.get("agency") or item.agency, p.get("year") or item.year
+        if not p.get("agency") and item.html is None:  # a file that could not be read: its link's title
+            agency = dedupe.agency_from_title(item.title) or agency
         title, composed = stored_title(p, item.title, agency, year)
         report = {
             "id": item.report_id, "site_id": item.site_id, "agency_id": item.agency_id,

@@ -182,7 +182,7 @@ def test_hostile_files_are_recorded_failures_with_their_reason(crawl, site_truth
         got = _report_of(db, h["url"])
         assert got is not None and got["parse_status"] == "failed", h
         assert HOSTILE_REASON[h["file"]] in got["parse_reason"], got["parse_reason"]
-        assert got["title"] == h["title"]
+        assert got["title"] == h["title"] and h["title"].startswith(got["agency"] + str(got["year"]))
         assert not rows(db, "select 1 from applications where report_id = ?", [got["id"]])
 
 
