@@ -231,8 +231,10 @@ def _crawl(db: Path, chosen, *, province, sites, years, sandbox, proxy, registry
     summary = finish(db, run_id, chosen, stats)
     summary.resumed = resumed
     summary.continued = sorted(already_done)
+    from harvester import indicators
     from harvester.browse import prepare
 
+    indicators.compute(db)  # derived facts, rebuilt from what the run stored (never by serve, which only reads)
     prepare(db)  # views, labels and full-text index for Datasette
     return summary
 
