@@ -267,7 +267,14 @@ def compute(db: str | Path | sqlite_utils.Database) -> dict:
             database["coverage"].insert_all(coverage)
             database["yoy"].insert_all(yoy)
             database["indicators"].create_index(["indicator", "value"], if_not_exists=True)
-            database["yoy"].create_index(["figure", "year"], if_not_exists=True)
+            database["indicators"].create_index(["agency_id", "year"], if_not_exists=True)
+            database["yoy"].create_index(["agency_id", "year"], if_not_exists=True)
+            database["coverage"].create_index(["province", "level", "year"], if_not_exists=True)
+            from harvester.datasette.indicator_view import VIEWS
+
+            for name, sql in VIEWS.items():  # what the Datasette pages read (one row per report)
+                database.execute(f"drop view if exists [{name}]")
+                database.execute(f"create view [{name}] as {sql}")
         return {"indicators": len(out), "coverage": len(coverage), "yoy": len(yoy), "reports": len(reports)}
     finally:
         if store is not None:

@@ -216,3 +216,75 @@ def test_export_filtered_by_province_and_year(planted, tmp_path):
     none = run_harvester("export", "--db", str(db), "--out", str(tmp_path / "x.zip"), "--province", "火星",
                          check=False)
     assert none.returncode == 1 and none.stderr.strip() == "Error: unknown province '火星'"
+
+
+def _serve(db, tmp_path):
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    log = open(tmp_path / "serve.log", "w")
+    proc = subprocess.Popen([sys.executable, "-m", "harvester.cli", "serve", "--db", str(db), "--port", str(port)],
+                            stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(base + "/-/versions.json", timeout=2)
+            break
+        except OSError:
+            time.sleep(0.1)
+    return proc, base
+
+
+def _get(url) -> tuple[int, str]:
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=10) as r:
+            return r.status, r.read().decode("utf-8")
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode("utf-8")
+
+
+def test_datasette_ranking_and_agency_page_over_http(planted, tmp_path):
+    from urllib.parse import quote
+
+    db, site = planted
+    proc, base = _serve(db, tmp_path)
+    try:
+        status, body = _get(base + "/-/indicators.json")
+        assert status == 200
+        data = json.loads(body)
+        ranking = [(r["agency"], r["score"]) for r in data["ranking"]]
+        assert ranking == [("合肥高新区市场监督管理局", 3), ("合肥高新区社会事业局", 3),
+                           ("合肥高新技术产业开发区管理委员会", 2), ("合肥高新区经贸局", 1)]
+        top = data["ranking"][0]
+        assert top["not_found"] == 3 and top["problems"] == 0
+        second = data["ranking"][1]
+        assert (second["blank_table"], second["incomplete"], second["reused_prose"]) == (1, 1, 1)
+        assert [(g["province"], g["level"], g["reports"]) for g in data["groups"]] == [("安徽省", "department", 15), ("安徽省", "zone", 6)]
+        status, html = _get(base + "/-/indicators?province=" + quote("安徽省"))
+        assert status == 200 and "合肥高新区市场监督管理局" in html and "/-/agency/" in html
+        agency_id = top["agency_id"]
+        status, html = _get(base + f"/-/agency/{agency_id}")
+        assert status == 200 and "<svg" in html
+        for year in range(2019, 2025):
+            assert f"<th>{year}</th>" in html
+        assert html.count('class="status-not_found"') == 3
+        assert html.count("<rect x=") >= 6       # bars for the three years with a report (two series each)
+        status, body = _get(base + f"/-/agency/{agency_id}.json")
+        assert json.loads(body)["coverage"] == {"2019": "published", "2020": "published", "2021": "published",
+                                                "2022": "not_found", "2023": "not_found", "2024": "not_found"}
+        assert _get(base + "/-/agency/no-such-agency")[0] == 404
+        assert _get(base + "/-/indicators?year=abc")[0] == 400
+        status, html = _get(base + "/reports/coverage")
+        assert status == 200 and f'href="/-/agency/{agency_id}"' in html
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
