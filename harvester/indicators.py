@@ -34,13 +34,16 @@ import sqlite_utils
 from harvester import neardup
 from harvester.store import APPLICANT_COLUMNS, REVIEW_KEYS, Store, review_column
 
-# The statutory deadline: 31 January of the year after the one reported on (条例 第五十条).
+# The statutory deadline: 31 January of the year after the one reported on (条例 第五十条, as
+# revised in 2019); reports on 2018 and before fell under the 2008 条例 (第三十一条): 31 March.
 DEADLINE = (1, 31)
+DEADLINE_BEFORE_2019 = (3, 31)
 SECTIONS = ("overview", "active_disclosure", "applications", "reviews_litigation", "problems", "other_matters")
 PROSE_SECTIONS = ("overview", "problems", "other_matters")
 TABLES = ("active_disclosure", "applications", "reviews_litigation")
 FIRST_TEMPLATE_YEAR = 2019  # reports before 2019 had no national tables (report-format.md)
 REUSE_FLAG = 0.95  # nearly verbatim: generic template wording alone stays below (measured on the sandbox: <= 0.89)
+MIN_PROSE = 200  # shingles: a shorter prose (a legacy report's few lines) proves nothing either way
 PEER_CANDIDATE_JACCARD = 0.3  # MinHash LSH bar for other agencies' reports worth comparing exactly
 
 
@@ -59,9 +62,11 @@ INDICATORS = {i.key: i for i in [
               "reports.published; NULL when no page showed a date"),
     Indicator("on_time", "按时发布", "published on time", "1 = yes, 0 = no",
               "first published on or before 31 January of the year after the year reported on "
-              "(政府信息公开条例 第五十条); NULL when no publish date is known"),
+              "(政府信息公开条例 第五十条; 31 March for reports on 2018 and before, 2008 条例 第三十一条); "
+              "NULL when no publish date is known"),
     Indicator("days_late", "逾期天数", "days late", "days",
-              "days from 31 January of the following year to the first publish date, 0 when on time; "
+              "days from the deadline (31 January of the following year; 31 March before 2019) to the first "
+              "publish date, 0 when on time; "
               "NULL when no publish date is known"),
     Indicator("sections_present", "六部分齐全数", "sections present", "of 6",
               "headings found of the six sections (总体情况, 主动公开, 依申请公开, 复议诉讼, 问题及改进, "
@@ -86,12 +91,14 @@ INDICATORS = {i.key: i for i in [
               "no previous-year report or no table 3; detail lists the columns that differ"),
     Indicator("reused_from_previous", "沿用上年文字比例", "prose reused from own previous report", "share 0-1",
               "share of this report's prose (sections 一, 五, 六; 5-character shingles after harvester.neardup."
-              "normalize_text) also found in the same agency's previous-year report; NULL without one"),
+              "normalize_text) also found in the same agency's previous-year report; NULL without one, or when "
+              f"either prose is shorter than {MIN_PROSE} shingles"),
     Indicator("reused_from_peers", "与他机关同年文字重合比例", "prose shared with another agency's report",
               "share 0-1",
               "the largest share of this report's prose shingles found in one other agency's report of the "
               "same year published on or before it (candidates from MinHash LSH over the prose, then counted "
-              "exactly); detail names the closest source; NULL when no candidate"),
+              "exactly); detail names the closest source; NULL when no candidate or a prose shorter than "
+              f"{MIN_PROSE} shingles"),
     Indicator("reuses_prose", "文字沿用", "prose reused", "1 = yes, 0 = no",
               f"1 when either reused share is at least {REUSE_FLAG}; detail says from which source"),
     Indicator("versions", "版本数", "versions", "versions",
@@ -130,7 +137,7 @@ COVERAGE_STATUS = {
     "published": "a report on the year was harvested and read",
     "unreadable": "a report was found but none of its tables could be read (parse_status no_tables or failed)",
     "not_found": "the agency's portal was crawled to the end and no report on the year was found",
-    "not_crawled": "no crawl of the agency's portal has finished: nothing is known",
+    "not_crawled": "no crawl of the agency's portal has finished with the portal answering: nothing is known",
 }
 
 SCHEMA = {
@@ -149,7 +156,7 @@ SCHEMA = {
 
 # --- helpers ----------------------------------------------------------------------------------
 def deadline(year: int) -> dt.date:
-    return dt.date(year + 1, *DEADLINE)
+    return dt.date(year + 1, *(DEADLINE if year >= 2019 else DEADLINE_BEFORE_2019))
 
 
 def _date(text: str | None) -> dt.date | None:
@@ -220,6 +227,7 @@ def compute(db: str | Path | sqlite_utils.Database) -> dict:
         # previous-year report of the same agency (one report per agency and year)
         by_agency_year = {(r["agency_id"], r["year"]): r for r in reports if r["agency_id"]}
         prose = {r["id"]: shingles(prose_of(r)) for r in reports}
+        prose = {k: (v if len(v) >= MIN_PROSE else v[:0]) for k, v in prose.items()}
         peers = _peer_sources(reports, prose, versions)
         for rep in reports:
             rid = rep["id"]
@@ -240,7 +248,7 @@ def compute(db: str | Path | sqlite_utils.Database) -> dict:
                 fails or None)
             prev = by_agency_year.get((rep["agency_id"], rep["year"] - 1)) if rep["agency_id"] else None
             _chain(rep, prev, apps, put)
-            own = containment(prose[rid], prose[prev["id"]]) if prev else None
+            own = containment(prose[rid], prose[prev["id"]]) if prev and len(prose[prev["id"]]) else None
             put(rep, "reused_from_previous", own, {"source": prev["id"], "year": prev["year"]} if prev else None)
             peer = peers.get(rid)
             put(rep, "reused_from_peers", peer[1] if peer else None,
@@ -371,13 +379,17 @@ def _coverage(database, reports) -> list[dict]:
         return []
     last = max(years)
     crawled_sites = {r["site_id"] for r in database.query(
-        "select distinct site_id from crawl_sites where status = 'finished'")}
-    sites_of: dict[str, set] = {}
+        "select distinct site_id from crawl_sites where status = 'finished' and coalesce(answered, 0) > 0")}
+    # Where an agency publishes: a government on its own portal (the registry row of its code:
+    # a report re-posted on the parent's portal does not make its own portal crawled); a body
+    # found on a government's portal (a department, a town) on the portal(s) it was found on.
+    own: dict[str, set] = {}
     for s in database.query("select id, code from sites where code is not null and code != ''"):
-        sites_of.setdefault(s["code"], set()).add(s["id"])
+        own.setdefault(s["code"], set()).add(s["id"])
+    found_on: dict[str, set] = {}
     for r in reports:
         if r["agency_id"]:
-            sites_of.setdefault(r["agency_id"], set()).add(r["site_id"])
+            found_on.setdefault(r["agency_id"], set()).add(r["site_id"])
     have: dict[tuple, dict] = {}
     for r in reports:
         key = (r["agency_id"], r["year"])
@@ -387,7 +399,9 @@ def _coverage(database, reports) -> list[dict]:
     for a in database.query("select id, name, kind, level, province from agencies"):
         mine = [y for (aid, y) in have if aid == a["id"]]
         start = FIRST_TEMPLATE_YEAR if a["kind"] == "government" else max(FIRST_TEMPLATE_YEAR, min(mine, default=last))
-        crawled = bool(sites_of.get(a["id"], set()) & crawled_sites)
+        portals = own.get(a["id"], set()) if a["kind"] == "government" else \
+            own.get(a["id"], set()) | found_on.get(a["id"], set())
+        crawled = bool(portals & crawled_sites)
         for year in range(start, last + 1):
             r = have.get((a["id"], year))
             if r is not None:
