@@ -45,6 +45,7 @@ FIRST_TEMPLATE_YEAR = 2019  # reports before 2019 had no national tables (report
 REUSE_FLAG = 0.95  # nearly verbatim: generic template wording alone stays below (measured on the sandbox: <= 0.89)
 MIN_PROSE = 200  # shingles: a shorter prose (a legacy report's few lines) proves nothing either way
 PEER_CANDIDATE_JACCARD = 0.3  # MinHash LSH bar for other agencies' reports worth comparing exactly
+PEER_TOP_K = 25  # at most this many candidates (the most similar by MinHash estimate) are counted exactly
 
 
 @dataclass(frozen=True)
@@ -96,8 +97,8 @@ INDICATORS = {i.key: i for i in [
     Indicator("reused_from_peers", "与他机关同年文字重合比例", "prose shared with another agency's report",
               "share 0-1",
               "the largest share of this report's prose shingles found in one other agency's report of the "
-              "same year published on or before it (candidates from MinHash LSH over the prose, then counted "
-              "exactly); detail names the closest source; NULL when no candidate or a prose shorter than "
+              "same year published on or before it (candidates from MinHash LSH over the prose, the "
+              f"{PEER_TOP_K} most similar by MinHash estimate counted exactly); detail names the closest source; NULL when no candidate or a prose shorter than "
               f"{MIN_PROSE} shingles"),
     Indicator("reuses_prose", "文字沿用", "prose reused", "1 = yes, 0 = no",
               f"1 when either reused share is at least {REUSE_FLAG}; detail says from which source"),
@@ -330,8 +331,9 @@ def _chain(rep, prev, apps, put):
 
 def _peer_sources(reports, prose, versions) -> dict[str, tuple[str, float]]:
     """{report id: (closest other agency's report of the same year, share)}: candidates from a
-    MinHash LSH over the prose of each year's reports, then the share counted exactly."""
-    from datasketch import MinHashLSH
+    MinHash LSH over the prose of each year's reports, the PEER_TOP_K most similar of them by
+    MinHash estimate counted exactly (template prose makes thousands of candidates nationally)."""
+    from datasketch import MinHash, MinHashLSH
 
     def first_date(r):
         vs = versions.get(r["id"], [])
@@ -344,33 +346,32 @@ def _peer_sources(reports, prose, versions) -> dict[str, tuple[str, float]]:
             by_year.setdefault(r["year"], []).append(r)
     for year, group in by_year.items():
         lsh = MinHashLSH(threshold=PEER_CANDIDATE_JACCARD, num_perm=64)
-        sigs = {}
+        index = {r["id"]: n for n, r in enumerate(group)}
+        matrix = np.stack([neardup.minhash(neardup.normalize_text(prose_of(r)), 64) for r in group])
         for r in group:
-            sigs[r["id"]] = _signature(prose_of(r))
-            lsh.insert(r["id"], sigs[r["id"]])
-        dates = {r["id"]: first_date(r) for r in group}
-        agency = {r["id"]: r["agency_id"] or r["agency"] for r in group}
-        for r in group:
+            lsh.insert(r["id"], MinHash(num_perm=64, seed=neardup.SEED, scheme=neardup.SCHEME,
+                                        hashvalues=matrix[index[r["id"]]]), check_duplication=False)
+        dates = [first_date(r) for r in group]
+        agency = [r["agency_id"] or r["agency"] for r in group]
+        for i, r in enumerate(group):
+            query = MinHash(num_perm=64, seed=neardup.SEED, scheme=neardup.SCHEME, hashvalues=matrix[i])
+            cands = np.array([index[o] for o in lsh.query(query)], dtype=np.int64)
+            keep = [j for j in cands if j != i and agency[j] != agency[i]
+                    and not (dates[i] and dates[j] and dates[j] > dates[i])]  # a source is published first
+            if not keep:
+                continue
+            keep = np.array(keep)
+            if len(keep) > PEER_TOP_K:
+                estimate = (matrix[keep] == matrix[i]).mean(axis=1)
+                keep = keep[np.argsort(-estimate, kind="stable")[:PEER_TOP_K]]
             best = None
-            for other in lsh.query(sigs[r["id"]]):
-                if other == r["id"] or agency[other] == agency[r["id"]]:
-                    continue
-                if dates[r["id"]] and dates[other] and dates[other] > dates[r["id"]]:
-                    continue  # a copy needs its source published first
-                share = containment(prose[r["id"]], prose[other])
-                if share is not None and (best is None or (share, other) > (best[1], best[0])):
-                    best = (other, share)
+            for j in keep:
+                share = containment(prose[r["id"]], prose[group[j]["id"]])
+                if share is not None and (best is None or (share, group[j]["id"]) > (best[1], best[0])):
+                    best = (group[j]["id"], share)
             if best:
                 out[r["id"]] = best
     return out
-
-
-def _signature(text: str):
-    """A datasketch MinHash of prose, by the dedupe stage's own shingling and permutations."""
-    from datasketch import MinHash
-
-    return MinHash(num_perm=64, seed=neardup.SEED, scheme=neardup.SCHEME,
-                   hashvalues=neardup.minhash(neardup.normalize_text(text), 64))
 
 
 def _coverage(database, reports) -> list[dict]:
