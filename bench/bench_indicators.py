@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -53,6 +54,7 @@ def main():
     size = (tmp / "export.zip").stat().st_size
     print(f"export: {manifest['files']['values_long.csv']['rows']} long values, {len(manifest['files'])} files, "
           f"{size / 2**20:.1f} MiB zip in {time.perf_counter() - start:.2f} s; peak RSS {peak_mib():.0f} MiB")
+    shutil.rmtree(tmp) if not args.province else print(f"harvest kept: {db}")
 
 
 if __name__ == "__main__":

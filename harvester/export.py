@@ -128,15 +128,35 @@ def _filtered_copy(db: Path, province: str | None, year: int | None) -> Path:
     return tmp
 
 
-def _csv_bytes(header: list[str], rows) -> tuple[bytes, int]:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(header)
-    n = 0
-    for row in rows:
-        w.writerow(["" if v is None else v for v in row])
-        n += 1
-    return buf.getvalue().encode("utf-8"), n
+class _Hashing(io.RawIOBase):
+    """A zip entry written through: counts and hashes the bytes on their way (no copy in memory)."""
+
+    def __init__(self, raw):
+        self.raw, self.sha, self.size = raw, hashlib.sha256(), 0
+
+    def writable(self):
+        return True
+
+    def write(self, b):
+        self.sha.update(b)
+        self.size += len(b)
+        return self.raw.write(b)
+
+
+def _write_csv(z: zipfile.ZipFile, name: str, header: list[str], rows) -> dict:
+    """Stream one CSV into the zip; returns its manifest entry (rows, bytes, sha256)."""
+    with z.open(name, "w", force_zip64=True) as raw:
+        sink = _Hashing(raw)
+        text = io.TextIOWrapper(io.BufferedWriter(sink, 1 << 16), encoding="utf-8", newline="")
+        w = csv.writer(text, lineterminator="\n")
+        w.writerow(header)
+        n = 0
+        for row in rows:
+            w.writerow(["" if v is None else v for v in row])
+            n += 1
+        text.flush()
+        text.detach().flush()
+    return {"rows": n, "bytes": sink.size, "sha256": sink.sha.hexdigest()}
 
 
 def long_rows(con: sqlite3.Connection):
@@ -160,59 +180,55 @@ def long_rows(con: sqlite3.Connection):
 
 
 def export(db: str | Path, out: str | Path, *, province: str | None = None, year: int | None = None) -> dict:
-    """Write the export zip; returns the manifest."""
+    """Write the export zip (through a .part file, renamed when complete); returns the manifest."""
     db, out = Path(db), Path(out)
     copy = _filtered_copy(db, province, year)
-    files: dict[str, tuple[bytes | Path, int | None]] = {}
-    con = sqlite3.connect(copy)
-    try:
-        names = {r[0] for r in con.execute("select name from sqlite_master where type in ('table', 'view')")}
-        dictionary = []
-        for table in TABLES:
-            if table not in names:
-                continue
-            columns = [r[1] for r in con.execute(f"pragma table_info([{table}])")
-                       if r[1] not in SKIP_COLUMNS.get(table, set())]
-            data, n = _csv_bytes(columns, con.execute(
-                f"select {', '.join(f'[{c}]' for c in columns)} from [{table}] order by rowid"))
-            files[f"tables/{table}.csv"] = (data, n)
-            dictionary += [(f"tables/{table}.csv", c, *_describe(table, c)) for c in columns]
-        data, n = _csv_bytes(list(LONG_COLUMNS), long_rows(con))
-        files["values_long.csv"] = (data, n)
-        long_docs = {"table": ("表", "table", "", "active_disclosure (table 2), applications (table 3), "
-                               "reviews_litigation (table 4)"),
-                     "row": ("行", "row", "", "table 2: item; table 3: row key; table 4: group"),
-                     "column": ("列", "column", "", "table 2: metric; table 3: applicant column; table 4: result")}
-        dictionary += [("values_long.csv", c, *(long_docs.get(c) or _describe("values_long", c)))
-                       for c in LONG_COLUMNS]
-        for ind in indicators.INDICATORS.values():
-            dictionary.append(("indicator", ind.key, ind.zh, ind.en, ind.unit, ind.basis))
-        for key, (zh, en, _, spec) in indicators.FIGURES.items():
-            dictionary.append(("yoy figure", key, zh, en, "count", f"{spec} of the report (total column); not derived"))
-        for key, (zh, en, formula) in indicators.RATIOS.items():
-            dictionary.append(("yoy figure", key, zh, en, "share 0-1", f"derived: {formula}"))
-        data, n = _csv_bytes(["file", "column", "label_zh", "label_en", "unit", "meaning"], dictionary)
-        files["data_dictionary.csv"] = (data, n)
-    finally:
-        con.close()
-    files["reports.db"] = (copy, None)
     manifest = {"created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
                 "source": db.name, "filters": {"province": province, "year": year}, "files": {}}
+    files = manifest["files"]
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp_out = out.with_suffix(out.suffix + ".part")
-    with zipfile.ZipFile(tmp_out, "w", compression=zipfile.ZIP_DEFLATED) as z:
-        for name, (data, n) in files.items():
-            if isinstance(data, Path):
-                digest = hashlib.sha256(data.read_bytes()).hexdigest()
-                z.write(data, name)
-                size = data.stat().st_size
-            else:
-                digest = hashlib.sha256(data).hexdigest()
-                z.writestr(name, data)
-                size = len(data)
-            manifest["files"][name] = {"rows": n, "bytes": size, "sha256": digest}
-        z.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2))
-    tmp_out.replace(out)
-    copy.unlink()
-    copy.parent.rmdir()
+    con = sqlite3.connect(copy)
+    try:
+        with zipfile.ZipFile(tmp_out, "w", compression=zipfile.ZIP_DEFLATED) as z:
+            names = {r[0] for r in con.execute("select name from sqlite_master where type in ('table', 'view')")}
+            dictionary = []
+            for table in TABLES:
+                if table not in names:
+                    continue
+                columns = [r[1] for r in con.execute(f"pragma table_info([{table}])")
+                           if r[1] not in SKIP_COLUMNS.get(table, set())]
+                files[f"tables/{table}.csv"] = _write_csv(z, f"tables/{table}.csv", columns, con.execute(
+                    f"select {', '.join(f'[{c}]' for c in columns)} from [{table}] order by rowid"))
+                dictionary += [(f"tables/{table}.csv", c, *_describe(table, c)) for c in columns]
+            files["values_long.csv"] = _write_csv(z, "values_long.csv", list(LONG_COLUMNS), long_rows(con))
+            long_docs = {"table": ("表", "table", "", "active_disclosure (table 2), applications (table 3), "
+                                   "reviews_litigation (table 4)"),
+                         "row": ("行", "row", "", "table 2: item; table 3: row key; table 4: group"),
+                         "column": ("列", "column", "", "table 2: metric; table 3: applicant column; table 4: result")}
+            dictionary += [("values_long.csv", c, *(long_docs.get(c) or _describe("values_long", c)))
+                           for c in LONG_COLUMNS]
+            for ind in indicators.INDICATORS.values():
+                dictionary.append(("indicator", ind.key, ind.zh, ind.en, ind.unit, ind.basis))
+            for key, (zh, en, _, spec) in indicators.FIGURES.items():
+                dictionary.append(("yoy figure", key, zh, en, "count",
+                                   f"{spec} of the report (total column); not derived"))
+            for key, (zh, en, formula) in indicators.RATIOS.items():
+                dictionary.append(("yoy figure", key, zh, en, "share 0-1", f"derived: {formula}"))
+            files["data_dictionary.csv"] = _write_csv(
+                z, "data_dictionary.csv", ["file", "column", "label_zh", "label_en", "unit", "meaning"], dictionary)
+            con.close()
+            sha = hashlib.sha256()
+            with open(copy, "rb") as f:
+                for chunk in iter(lambda: f.read(1 << 20), b""):
+                    sha.update(chunk)
+            z.write(copy, "reports.db")
+            files["reports.db"] = {"rows": None, "bytes": copy.stat().st_size, "sha256": sha.hexdigest()}
+            z.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2))
+        tmp_out.replace(out)
+    finally:
+        con.close()
+        tmp_out.unlink(missing_ok=True)
+        copy.unlink(missing_ok=True)
+        copy.parent.rmdir()
     return manifest

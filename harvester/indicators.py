@@ -227,9 +227,10 @@ def compute(db: str | Path | sqlite_utils.Database) -> dict:
 
         # previous-year report of the same agency (one report per agency and year)
         by_agency_year = {(r["agency_id"], r["year"]): r for r in reports if r["agency_id"]}
-        prose = {r["id"]: shingles(prose_of(r)) for r in reports}
+        norms = {r["id"]: neardup.normalize_text(prose_of(r)) for r in reports}
+        prose = {k: neardup.shingle_hashes(v) if v else np.empty(0, dtype=np.uint32) for k, v in norms.items()}
         prose = {k: (v if len(v) >= MIN_PROSE else v[:0]) for k, v in prose.items()}
-        peers = _peer_sources(reports, prose, versions)
+        peers = _peer_sources(reports, prose, norms, versions)
         for rep in reports:
             rid = rep["id"]
             vs = versions.get(rid, [])
@@ -272,9 +273,12 @@ def compute(db: str | Path | sqlite_utils.Database) -> dict:
             for name, (columns, options) in SCHEMA.items():
                 database[name].drop(ignore=True)
                 database[name].create(columns, **options)
-            database["indicators"].insert_all(out)
-            database["coverage"].insert_all(coverage)
-            database["yoy"].insert_all(yoy)
+            for name, table_rows in (("indicators", out), ("coverage", coverage), ("yoy", yoy)):
+                columns = list(SCHEMA[name][0])  # plain executemany: sqlite-utils' per-row work was half the time
+                database.conn.executemany(
+                    f"insert into [{name}] ({', '.join(f'[{c}]' for c in columns)}) "
+                    f"values ({', '.join('?' for _ in columns)})",
+                    [tuple(row.get(c) for c in columns) for row in table_rows])
             database["indicators"].create_index(["indicator", "value"], if_not_exists=True)
             database["indicators"].create_index(["agency_id", "year"], if_not_exists=True)
             database["yoy"].create_index(["agency_id", "year"], if_not_exists=True)
@@ -329,7 +333,7 @@ def _chain(rep, prev, apps, put):
         {"previous": prev["id"], "breaks": breaks} if breaks else {"previous": prev["id"]})
 
 
-def _peer_sources(reports, prose, versions) -> dict[str, tuple[str, float]]:
+def _peer_sources(reports, prose, norms, versions) -> dict[str, tuple[str, float]]:
     """{report id: (closest other agency's report of the same year, share)}: candidates from a
     MinHash LSH over the prose of each year's reports, the PEER_TOP_K most similar of them by
     MinHash estimate counted exactly (template prose makes thousands of candidates nationally)."""
@@ -340,6 +344,7 @@ def _peer_sources(reports, prose, versions) -> dict[str, tuple[str, float]]:
         return min((v["published"] for v in vs if v["published"]), default=None) or r["published"]
 
     out = {}
+    perm = MinHash(num_perm=64, seed=neardup.SEED, scheme=neardup.SCHEME).permutations  # made once, not per report
     by_year: dict[int, list[dict]] = {}
     for r in reports:
         if len(prose[r["id"]]):
@@ -347,20 +352,23 @@ def _peer_sources(reports, prose, versions) -> dict[str, tuple[str, float]]:
     for year, group in by_year.items():
         lsh = MinHashLSH(threshold=PEER_CANDIDATE_JACCARD, num_perm=64)
         index = {r["id"]: n for n, r in enumerate(group)}
-        matrix = np.stack([neardup.minhash(neardup.normalize_text(prose_of(r)), 64) for r in group])
+        matrix = np.stack([neardup.minhash(norms[r["id"]], 64) for r in group])
         for r in group:
-            lsh.insert(r["id"], MinHash(num_perm=64, seed=neardup.SEED, scheme=neardup.SCHEME,
-                                        hashvalues=matrix[index[r["id"]]]), check_duplication=False)
-        dates = [first_date(r) for r in group]
-        agency = [r["agency_id"] or r["agency"] for r in group]
+            lsh.insert(r["id"], MinHash(num_perm=64, hashvalues=matrix[index[r["id"]]], permutations=perm,
+                                        scheme=neardup.SCHEME),
+                       check_duplication=False)
+        # as integer arrays, so that thousands of candidates are filtered at once
+        day = np.array([(_date(first_date(r)) or dt.date.min).toordinal() for r in group], dtype=np.int64)
+        day[day == dt.date.min.toordinal()] = -1
+        names = {}
+        agency = np.array([names.setdefault(r["agency_id"] or r["agency"], len(names)) for r in group])
         for i, r in enumerate(group):
-            query = MinHash(num_perm=64, seed=neardup.SEED, scheme=neardup.SCHEME, hashvalues=matrix[i])
-            cands = np.array([index[o] for o in lsh.query(query)], dtype=np.int64)
-            keep = [j for j in cands if j != i and agency[j] != agency[i]
-                    and not (dates[i] and dates[j] and dates[j] > dates[i])]  # a source is published first
-            if not keep:
+            query = MinHash(num_perm=64, hashvalues=matrix[i], permutations=perm, scheme=neardup.SCHEME)
+            cands = np.fromiter((index[o] for o in lsh.query(query)), dtype=np.int64)
+            later = (day[cands] > day[i]) & (day[i] >= 0) & (day[cands] >= 0)  # a source is published first
+            keep = cands[(cands != i) & (agency[cands] != agency[i]) & ~later]
+            if not len(keep):
                 continue
-            keep = np.array(keep)
             if len(keep) > PEER_TOP_K:
                 estimate = (matrix[keep] == matrix[i]).mean(axis=1)
                 keep = keep[np.argsort(-estimate, kind="stable")[:PEER_TOP_K]]
@@ -396,9 +404,12 @@ def _coverage(database, reports) -> list[dict]:
         key = (r["agency_id"], r["year"])
         if r["agency_id"] and (key not in have or have[key]["parse_status"] in ("no_tables", "failed")):
             have[key] = r
+    years_of: dict[str, list[int]] = {}
+    for aid, y in have:
+        years_of.setdefault(aid, []).append(y)
     out = []
     for a in database.query("select id, name, kind, level, province from agencies"):
-        mine = [y for (aid, y) in have if aid == a["id"]]
+        mine = years_of.get(a["id"], [])
         start = FIRST_TEMPLATE_YEAR if a["kind"] == "government" else max(FIRST_TEMPLATE_YEAR, min(mine, default=last))
         portals = own.get(a["id"], set()) if a["kind"] == "government" else \
             own.get(a["id"], set()) | found_on.get(a["id"], set())
