@@ -288,3 +288,20 @@ def test_datasette_ranking_and_agency_page_over_http(planted, tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+def test_metadata_describes_the_indicator_tables_in_both_languages(planted):
+    import re
+
+    import yaml
+
+    from harvester.browse import METADATA_PATH
+
+    db, _ = planted
+    tables = yaml.safe_load(METADATA_PATH.read_text(encoding="utf-8"))["databases"]["reports"]["tables"]
+    con = sqlite3.connect(db)
+    for name in ("indicators", "coverage", "yoy", "indicator_summary"):
+        actual = {r[1] for r in con.execute(f"pragma table_info([{name}])")}
+        assert set(tables[name]["columns"]) == actual, (name, set(tables[name]["columns"]) ^ actual)
+        for column, text in tables[name]["columns"].items():
+            assert re.search(r"[\u4e00-\u9fff]", text) and re.search(r"[A-Za-z]{3}", text), (name, column)
