@@ -5,7 +5,8 @@ writes, used by plugins/harvester_indicators.py.
   agencies by the problems found (late, incomplete, a table left blank, failed checks, a broken
   carried-over chain, reused prose, years without a report), each count linked to its facts.
 - `/-/agency/ID`: one agency, its years side by side (coverage, indicators, table 3 and 4 figures
-  with the change from the year before, ratios with their bases), and an inline SVG chart.
+  with the change from the year before, ratios with their bases and the median of its peers: the
+  other agencies of its province and level), and an inline SVG chart.
 
 The SVG is drawn here, in a few lines, rather than by a charting plugin: it needs no script, no
 network and nothing more to install, and it survives a screenshot and a static export.
@@ -14,6 +15,7 @@ network and nothing more to install, and it survives a screenshot and a static e
 from __future__ import annotations
 
 import json
+import statistics
 from html import escape
 
 from harvester import indicators
@@ -117,12 +119,20 @@ async def agency(db, agency_id: str) -> dict | None:
     yoy: dict[str, dict[int, dict]] = {}
     for r in await rows(db, "select * from yoy where agency_id = ? order by year", [agency_id]):
         yoy.setdefault(r["figure"], {})[r["year"]] = r
+    # peers: the other agencies of the same province and level, their median per ratio and year
+    peer_values: dict[tuple, list[float]] = {}
+    for r in await rows(db, "select y.figure, y.year, y.value from yoy y join agencies a on a.id = y.agency_id "
+                            "where a.province is ? and coalesce(a.level, a.kind) is ? and y.agency_id != ? "
+                            "and y.derived = 1 and y.value is not null",
+                        [ag["province"], ag["level"] or ag["kind"], agency_id]):
+        peer_values.setdefault((r["figure"], r["year"]), []).append(r["value"])
+    peers = {k: {"median": statistics.median(v), "n": len(v)} for k, v in peer_values.items()}
     years = sorted(set(coverage) | set(summary))
     labels = {k: (i.zh, i.en) for k, i in indicators.INDICATORS.items()}
     figures = [(k, zh, en, False) for k, (zh, en, _, _) in indicators.FIGURES.items()]
     figures += [(k, zh, en, True) for k, (zh, en, _) in indicators.RATIOS.items()]
     return {"agency": ag, "years": years, "coverage": coverage, "summary": summary, "details": details,
-            "labels": labels, "yoy": yoy, "figures": figures, "pivot": PIVOT,
+            "labels": labels, "yoy": yoy, "figures": figures, "pivot": PIVOT, "peers": peers,
             "chart": chart_svg(years, yoy), "basis": {k: i.basis for k, i in indicators.INDICATORS.items()},
             "ratio_basis": {k: v[2] for k, v in indicators.RATIOS.items()}}
 
@@ -181,7 +191,8 @@ def to_json(data: dict) -> dict:
             "indicators": {y: {k: r[k] for k in PIVOT + ("problems", "first_published", "report_id")}
                            for y, r in data["summary"].items()},
             "yoy": {k: {y: {c: r[c] for c in ("value", "previous", "change", "numerator", "denominator", "derived")}
-                        for y, r in v.items()} for k, v in data["yoy"].items()}}
+                        for y, r in v.items()} for k, v in data["yoy"].items()},
+            "peers": {f"{k}/{y}": v for (k, y), v in data["peers"].items()}}
 
 
 def detail_text(raw: str | None) -> str:

@@ -281,6 +281,16 @@ def test_datasette_ranking_and_agency_page_over_http(planted, tmp_path):
         status, body = _get(base + f"/-/agency/{agency_id}.json")
         assert json.loads(body)["coverage"] == {"2019": "published", "2020": "published", "2021": "published",
                                                 "2022": "not_found", "2023": "not_found", "2024": "not_found"}
+        # peers: the median of the other agencies of the same province and level, per ratio and year
+        import statistics
+
+        jmj = next(r["agency_id"] for r in data["ranking"] if r["agency"] == "合肥高新区经贸局")
+        peers = json.loads(_get(base + f"/-/agency/{jmj}.json")[1])["peers"]
+        others = rows(db, "select y.value from yoy y join agencies a on a.id = y.agency_id where a.level = 'department' "
+                          "and y.agency_id != ? and y.figure = 'disclosure_rate' and y.year = 2019 "
+                          "and y.value is not null", [jmj])
+        assert peers["disclosure_rate/2019"] == {"median": statistics.median(r["value"] for r in others),
+                                                 "n": len(others)} and len(others) == 2
         assert _get(base + "/-/agency/no-such-agency")[0] == 404
         assert _get(base + "/-/indicators?year=abc")[0] == 400
         status, html = _get(base + "/reports/coverage")
