@@ -685,6 +685,9 @@ class Portal:
         if "t3_image" in render.get("quirks", ()):
             render["t3_image_src"] = self.family.image_src(it, 99)
             it.assets.append(self.family.asset_dir(it) + self.family.image_name(it, 99))
+        if "tables_as_images" in render.get("quirks", ()):   # found, but no table readable as text
+            render["table_image_srcs"] = {t: self.family.image_src(it, n) for t, n in (("t2", 97), ("t3", 98), ("t4", 99))}
+            it.assets += [self.family.asset_dir(it) + self.family.image_name(it, n) for n in (97, 98, 99)]
         it.report = {
             "title": it.title if show_title else None,
             "agency": ctx["agency"], "province": s.get("province", self.cfg["province"]),
@@ -1236,6 +1239,9 @@ class Portal:
         if "t3_image" in quirks:
             values["applications"] = None
             notes.append("table 3 only as an image")
+        if "tables_as_images" in quirks:
+            values = {k: None for k in values}
+            notes.append("tables 2, 3 and 4 only as images")
         if it.spec.get("note"):
             notes.append(it.spec["note"])
         fails = report_failures(values, fmt) if fmt != "legacy" else []
