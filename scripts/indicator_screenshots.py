@@ -57,7 +57,7 @@ def main():
         ranking = json.load(urllib.request.urlopen(base + "/-/indicators.json"))["ranking"]
         agency = args.agency or next(r["agency_id"] for r in ranking if r["agency"] == "合肥高新技术产业开发区管理委员会")
         SHOTS.mkdir(parents=True, exist_ok=True)
-        shoot(base + "/-/indicators", SHOTS / "indicators-ranking.png", 1400, 1500)
+        shoot(base + "/-/indicators", SHOTS / "indicators-ranking.png", 1640, 1500)
         shoot(base + f"/-/agency/{agency}", SHOTS / "agency-page.png", 1300, 1880)
     finally:
         server.terminate()
