@@ -119,6 +119,11 @@ def _filtered_copy(db: Path, province: str | None, year: int | None) -> Path:
         if "coverage" in names:
             cond = " and ".join(w.replace("year", "coverage.year") for w in where)
             dst.execute(f"delete from coverage where not ({cond})", params)
+        if province:  # the portals of other provinces, and what was recorded about them
+            dst.execute("delete from sites where province is not ?", [province])
+            for table in ("non_reports", "fetch_errors", "crawl_sites"):
+                if table in names:
+                    dst.execute(f"delete from [{table}] where site_id not in (select id from sites)")
         dst.execute("delete from agencies where id not in (select agency_id from reports)"
                     + (" and id not in (select agency_id from coverage)" if "coverage" in names else ""))
         dst.commit()

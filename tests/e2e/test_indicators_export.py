@@ -230,6 +230,7 @@ def test_export_filtered_by_province_and_year(planted, tmp_path):
     assert {r["report_id"] for r in data["tables/applications.csv"]} == ids
     assert {r["report_id"] for r in data["values_long.csv"]} == ids
     assert {r["year"] for r in data["tables/coverage.csv"]} == {"2022"}
+    assert {r["province"] for r in data["tables/sites.csv"]} == {"安徽省"}
     none = run_harvester("export", "--db", str(db), "--out", str(tmp_path / "x.zip"), "--province", "火星",
                          check=False)
     assert none.returncode == 1 and none.stderr.strip() == "Error: unknown province '火星'"
