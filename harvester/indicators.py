@@ -173,12 +173,6 @@ def prose_of(report: dict) -> str:
     return "\n".join(report.get(k) or "" for k in PROSE_SECTIONS)
 
 
-def shingles(text: str) -> np.ndarray:
-    """Distinct shingle hashes of prose, normalized as the dedupe stage normalizes report text."""
-    norm = neardup.normalize_text(text)
-    return neardup.shingle_hashes(norm) if norm else np.empty(0, dtype=np.uint32)
-
-
 def containment(mine: np.ndarray, theirs: np.ndarray) -> float | None:
     """Share of `mine` found in `theirs`; None when `mine` is empty."""
     if not len(mine):
