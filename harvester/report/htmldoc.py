@@ -26,6 +26,7 @@ _ATTACHMENT = re.compile(r"\.(?:pdf|docx?|xlsx?|wps|et|ofd|zip|rar)(?:$|[?#])", 
 _BLOCK_SET = frozenset(_BLOCKS)
 _MARK = IMAGE_MARK[0]
 _IMAGE_LINE = f"\n{IMAGE_MARK}\n"
+_HREFS = etree.XPath("//a/@href", smart_strings=False)  # in document order, as plain strings
 _PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=True)
 
 
@@ -57,7 +58,7 @@ def read_html(text: str) -> Page:
             meta[name] = m.get("content").strip()
     title_el = next(doc.iter("title"), None)
     title = _WS.sub(" ", text_of(title_el)).strip() if title_el is not None else None
-    attachments = [a.get("href") for a in doc.iter("a") if _ATTACHMENT.search(a.get("href") or "")]
+    attachments = [href for href in _HREFS(doc) if _ATTACHMENT.search(href)]
     head = doc.find("head")
     if head is not None:
         head.getparent().remove(head)
@@ -84,7 +85,7 @@ def read_html(text: str) -> Page:
         elif s.startswith(_MARK) and s.endswith(_MARK):
             rows.extend(tables[int(s.strip(_MARK)[1:])])
         else:
-            rows.append(line(s.replace(IMAGE_MARK, "")))
+            rows.append(line(s.replace(IMAGE_MARK, "") if _MARK in s else s))
     return Page(rows, title, meta, attachments)
 
 

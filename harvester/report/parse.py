@@ -211,9 +211,17 @@ def _fill_tables(out: dict, reads: dict[str, Read], found: dict[str, bool], temp
         r = reads["applications"]
         cells = r.cells
         table = {}
+        get = cells.get
         for row in template.row_keys:
             prefix = f"applications/{row}"
-            table[row] = {col: put(cells.get((row, col)), prefix, col) for col in COLUMNS}
+            values = table[row] = {}
+            for col in COLUMNS:
+                cell = get((row, col))
+                # most cells: a plain number or a blank, with nothing to note beside the value
+                if cell is None or (cell.unit is None and cell.raw is None and cell_paths is None):
+                    values[col] = cell if cell is None else cell.value
+                else:
+                    values[col] = put(cell, prefix, col)
         out["applications"] = table
         rows = set(template.row_keys)
         stray = sorted({row for (row, _), c in cells.items() if row not in rows and c.kind != BLANK})
