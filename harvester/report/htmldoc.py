@@ -136,22 +136,23 @@ def _cell_text(td) -> str:
 
 # Cells whose markup holds at most one printed text (Word's <p><span>0<o:p>): line breaks and
 # image markers can only stand at the ends of that text, where Cell strips them, so the text
-# alone gives the cell; libxml2 lists such cells of a table and serialises their text at once.
-_ONE_TEXT_CELLS = etree.XPath(".//tr/*[not(descendant::text()[normalize-space()][2])]")
+# alone gives the cell, serialised by libxml2 at once. libxml2 lists the other cells of a table
+# (the few with two printed texts or more), which are walked.
+_MANY_TEXT_CELLS = etree.XPath(".//tr/*[descendant::text()[normalize-space()][2]]")
 
 
 def _cell_reader(table):
     """_cell_text for the cells of one table, the cells around one text read without a walk."""
-    one_text = None
+    many_texts = None
 
     def text(td) -> str:
-        nonlocal one_text
+        nonlocal many_texts
         if not len(td):
             text = td.text
             return " ".join(text.split()).replace(IMAGE_MARK, "") if text else ""
-        if one_text is None:
-            one_text = set(_ONE_TEXT_CELLS(table))
-        if td in one_text:
+        if many_texts is None:
+            many_texts = set(_MANY_TEXT_CELLS(table))
+        if td not in many_texts:
             return " ".join(etree.tostring(td, method="text", encoding=str, with_tail=False).split()
                             ).replace(IMAGE_MARK, "")
         return _cell_text(td)
