@@ -1,0 +1,175 @@
+"""Issue 16: a crawl shared by workers through Redis (harvester/fleet.py).
+
+A real redis-server on a free loopback port (started and stopped here; no system Redis), the
+national sandbox in a process of its own (its request log tells what every host saw), and
+`harvester worker` processes next to `harvester crawl --workers`: the database the fleet writes
+equals a single-process run's, no host ever has more requests in flight than the per-domain
+limit, and a worker killed with SIGKILL mid-run loses nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from e2e_helpers import HARVESTER, ROOT, count_reports, rows, run_harvester, snapshot
+from harvester.sandbox.process import SandboxProcess, free_port
+
+# Hand-made portals of every family and national-sandbox portals with discovery, a flaky host,
+# a moved one; 310107 and 330903 share a host (www.putuo.gov.cn).
+SITES = ["gx-liuzhou-liunan", "hb-xianning-zwsjj", "qh-xining-jkq", "yn-yongsheng", "zj-jiaxing", "hb-xianan",
+         "gd-guangdong", "440103", "630104", "632725", "450102", "450123", "450205", "640100", "640104",
+         "310107", "330903"]
+PER_DOMAIN = 4
+# the sandbox's settings of `crawl --sandbox`, with a per-domain limit the assertions use
+RUN_SETTINGS = {"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_START_DELAY": 0.01, "AUTOTHROTTLE_TARGET_CONCURRENCY": 8,
+                "CONCURRENT_REQUESTS_PER_DOMAIN": PER_DOMAIN, "DOWNLOAD_TIMEOUT": 10, "HARVESTER_FLEET_LEASE": 6}
+
+pytestmark = pytest.mark.skipif(not Path("/usr/bin/redis-server").exists(), reason="Debian's redis-server is "
+                                "not installed (scripts/install.sh installs it)")
+
+
+def crawl_args(db, proxy, *extra) -> list[str]:
+    args = ["crawl", "--proxy", proxy, *[a for s in SITES for a in ("--site", s)], "--db", str(db)]
+    for name, value in RUN_SETTINGS.items():
+        args += ["--set", f"{name}={value}"]
+    return args + list(extra)
+
+
+@contextmanager
+def redis_server():
+    """A redis-server of the test's own on a free loopback port, nothing saved to disk."""
+    port = free_port()
+    proc = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                             "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"redis://127.0.0.1:{port}/0"
+    try:
+        import redis
+
+        client = redis.Redis.from_url(url)
+        for _ in range(100):
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        yield url, client
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def start_worker(url: str, log: Path) -> subprocess.Popen:
+    out = open(log, "w")
+    return subprocess.Popen(HARVESTER + ["worker", "--redis", url, "--wait", "120"], cwd=ROOT, stdout=out,
+                            stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def stop(proc: subprocess.Popen):
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+
+
+def worker_requests(log: Path) -> int:
+    found = re.search(r"run \d+: (\d+) request\(s\)", log.read_text())
+    return int(found.group(1)) if found else -1
+
+
+@pytest.fixture(scope="module")
+def single(tmp_path_factory):
+    """The reference: the same sites crawled by one process (no Redis)."""
+    db = tmp_path_factory.mktemp("single") / "single.db"
+    with SandboxProcess(national=True) as sb:
+        run_harvester(*crawl_args(db, sb.proxy_url))
+    return snapshot(db)
+
+
+def assert_polite(log: dict):
+    over = {h: e["max_in_flight"] for h, e in log["hosts"].items() if e["max_in_flight"] > PER_DOMAIN}
+    assert not over, f"hosts with more than {PER_DOMAIN} requests in flight at once: {over}"
+
+
+def assert_same(got: dict, want: dict):
+    diff = {t: {"missing": sorted(set(want[t]) - set(got[t]))[:3], "extra": sorted(set(got[t]) - set(want[t]))[:3]}
+            for t in want if got[t] != want[t]}
+    assert not diff, diff
+
+
+def test_three_workers_write_the_database_one_process_writes(single, tmp_path):
+    db = tmp_path / "fleet.db"
+    with SandboxProcess(national=True) as sb, redis_server() as (url, client):
+        logs = [tmp_path / f"worker{i}.log" for i in range(3)]
+        workers = [start_worker(url, log) for log in logs]
+        try:
+            done = run_harvester(*crawl_args(db, sb.proxy_url, "--workers", url), timeout=600)
+            for w in workers:
+                w.wait(timeout=120)
+        finally:
+            for w in workers:
+                stop(w)
+        sandbox_log = sb.log_summary()
+        leftover = client.keys("harvester:*")
+    assert "Traceback" not in done.stderr, done.stderr[-2000:]
+    assert [w.returncode for w in workers] == [0, 0, 0], [log.read_text()[-1500:] for log in logs]
+    assert_same(snapshot(db), single)
+    assert_polite(sandbox_log)
+    # the work was shared: more than one worker fetched, and the run counts every request
+    fetched = [worker_requests(log) for log in logs]
+    assert sum(1 for n in fetched if n > 0) >= 2, fetched
+    run = rows(db, "select status, requests from crawl_runs")[-1]
+    assert run["status"] == "finished" and run["requests"] == sum(fetched), (run, fetched)
+    assert {r["status"] for r in rows(db, "select status from crawl_sites")} == {"finished"}
+    assert leftover == [], leftover  # a finished run leaves nothing in Redis
+
+
+def test_a_worker_killed_mid_run_loses_nothing(single, tmp_path):
+    db = tmp_path / "fleet-killed.db"
+    with SandboxProcess(national=True) as sb, redis_server() as (url, client):
+        logs = [tmp_path / f"worker{i}.log" for i in range(3)]
+        workers = [start_worker(url, log) for log in logs]
+        err = open(tmp_path / "crawl.err", "w")
+        crawl = subprocess.Popen(HARVESTER + crawl_args(db, sb.proxy_url, "--workers", url), cwd=ROOT,
+                                 stdout=subprocess.PIPE, stderr=err, text=True, start_new_session=True)
+        victim, walking = None, []
+        try:
+            # kill the first worker seen walking a site, once reports are being stored
+            deadline = time.monotonic() + 120
+            while victim is None and time.monotonic() < deadline and crawl.poll() is None:
+                if count_reports(db) > 0:
+                    for key in client.scan_iter(match="harvester:*:lease:*"):
+                        owner = (client.get(key) or b"").decode()
+                        pid = int(owner.split(":")[1]) if owner.count(":") >= 2 else None
+                        hit = next((w for w in workers if w.pid == pid), None)
+                        if hit is not None:
+                            victim, walking = hit, [k.decode().rsplit(":", 1)[1] for k in
+                                                    client.scan_iter(match="harvester:*:lease:*")
+                                                    if (client.get(k) or b"").decode() == owner]
+                            break
+                time.sleep(0.05)
+            assert victim is not None, "no worker was seen walking a site"
+            os.killpg(victim.pid, signal.SIGKILL)
+            stored_at_kill = count_reports(db)
+            out, _ = crawl.communicate(timeout=600)
+            for w in workers:
+                if w is not victim:
+                    w.wait(timeout=120)
+        finally:
+            for w in workers + [crawl]:
+                stop(w)
+            err.close()
+    stderr = (tmp_path / "crawl.err").read_text()
+    assert crawl.returncode == 0, out + stderr[-2000:]
+    assert victim.returncode == -signal.SIGKILL
+    assert walking and stored_at_kill > 0
+    for site in walking:  # the dead worker's sites went back to the queue and were walked again
+        assert f"site {site}: its worker went silent" in stderr, stderr[-2000:]
+    assert_same(snapshot(db), single)
+    assert {r["status"] for r in rows(db, "select status from crawl_sites")} == {"finished"}
