@@ -173,3 +173,93 @@ def test_a_worker_killed_mid_run_loses_nothing(single, tmp_path):
         assert f"site {site}: its worker went silent" in stderr, stderr[-2000:]
     assert_same(snapshot(db), single)
     assert {r["status"] for r in rows(db, "select status from crawl_sites")} == {"finished"}
+
+
+# --- the fleet's Redis steps, on a real redis-server ----------------------------------------------
+@pytest.fixture
+def redis_client():
+    with redis_server() as (url, client):
+        yield client
+
+
+def test_one_worker_at_a_time_talks_to_a_host(redis_client):
+    from harvester.fleet import Fleet
+
+    a, b = Fleet(redis_client, "t", 5, worker_id="a"), Fleet(redis_client, "t", 5, worker_id="b")
+    assert a.try_host("www.putuo.gov.cn") and a.try_host("www.putuo.gov.cn")  # two requests of a in flight
+    assert not b.try_host("www.putuo.gov.cn")
+    assert b.try_host("www.other.gov.cn")  # other hosts are free
+    a.done_host("www.putuo.gov.cn", 0)
+    assert not b.try_host("www.putuo.gov.cn")  # a still has one in flight
+    a.done_host("www.putuo.gov.cn", 300)  # its last: the host stays a's for the download delay
+    assert not b.try_host("www.putuo.gov.cn")
+    time.sleep(0.4)
+    assert b.try_host("www.putuo.gov.cn")
+
+
+def test_a_silent_workers_leases_expire(redis_client):
+    from harvester.fleet import RECLAIM, Fleet, Keys
+
+    k = Keys("t")
+    redis_client.hset(k.hostof, mapping={"s1": "h1"})
+    redis_client.rpush(k.pending, "s1")
+    redis_client.set(k.site("s1"), __import__("pickle").dumps({"site": "S1", "known": {}, "resume": False}))
+    dead = Fleet(redis_client, "t", 0.3, worker_id="dead")
+    assert dead.claim()[0] == "S1" and dead.try_host("h1")
+    live = Fleet(redis_client, "t", 5, worker_id="live")
+    reclaim = redis_client.register_script(RECLAIM)
+    assert not live.try_host("h1")
+    assert not reclaim(keys=[k.lease("s1"), k.active, k.attempt, k.pending], args=["s1"])  # lease alive
+    time.sleep(0.4)  # the dead worker renews nothing
+    assert live.try_host("h1")
+    assert reclaim(keys=[k.lease("s1"), k.active, k.attempt, k.pending], args=["s1"])
+    site, _known, _resume, attempt = live.claim()
+    assert (site, attempt) == ("S1", 1)
+
+
+def test_sites_of_a_host_go_to_the_worker_walking_it(redis_client):
+    import pickle
+
+    from harvester.fleet import Fleet, Keys
+
+    k = Keys("t")
+    for site, host in [("s1", "h1"), ("s2", "h1"), ("s3", "h2")]:
+        redis_client.hset(k.hostof, site, host)
+        redis_client.set(k.site(site), pickle.dumps({"site": site, "known": {}, "resume": False}))
+        redis_client.rpush(k.pending, site)
+    a, b = Fleet(redis_client, "t", 5, worker_id="a"), Fleet(redis_client, "t", 5, worker_id="b")
+    assert a.claim()[0] == "s1"
+    assert b.claim()[0] == "s3"  # s2's host is a's
+    assert b.claim() is None
+    assert a.claim()[0] == "s2"
+    a.finish("s1")
+    a.finish("s2")  # a walks nothing on h1 any more: h1 is free
+    redis_client.rpush(k.pending, "s1")
+    assert b.claim()[0] == "s1"
+
+
+def test_the_run_dupefilter_gives_an_abandoned_walks_pages_to_the_next_walk(redis_client):
+    from harvester.fleet import Fleet, Keys
+
+    k, f = Keys("t"), Fleet(redis_client, "t", 5, worker_id="a")
+    seen = lambda fp, owner: bool(f.seen(keys=[k.seen, k.attempt], args=[fp, owner]))  # noqa: E731
+    assert not seen("fp1", "s1\t0")
+    assert seen("fp1", "s2\t0") and seen("fp1", "s1\t0")  # another site, or the same walk: seen
+    redis_client.hincrby(k.attempt, "s1", 1)  # s1's walker died: s1 is walked again
+    assert not seen("fp1", "s1\t1")
+    assert seen("fp1", "s2\t0")
+
+
+def test_a_fleet_that_cannot_start_says_so_in_one_line(tmp_path):
+    dead = f"redis://127.0.0.1:{free_port()}/0"
+    db = tmp_path / "never.db"
+    for args in (["crawl", "--site", "450102", "--db", str(db), "--workers", dead], ["worker", "--redis", dead],
+                 ["worker", "--redis", "http://127.0.0.1:1/"]):
+        done = run_harvester(*args, check=False, timeout=60)
+        lines = done.stderr.strip().splitlines()
+        assert done.returncode == 1 and len(lines) == 1 and "Traceback" not in done.stderr, done.stderr
+        assert "Redis" in lines[0], lines
+    assert not db.exists()  # nothing recorded
+    with redis_server() as (url, _client):
+        done = run_harvester("worker", "--redis", url, "--wait", "0.5", check=False, timeout=60)
+    assert done.returncode == 1 and "no run to join" in done.stderr and "Traceback" not in done.stderr, done.stderr
