@@ -34,11 +34,13 @@ fleet's own, reachable only by its machines.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
 import pickle
 import socket
+import subprocess
 import sys
 import time
 import uuid
@@ -67,6 +69,36 @@ def connect(url: str):
     except (ValueError, redis.RedisError, OSError) as e:
         raise FleetError(f"cannot reach Redis at {url}: {' '.join(str(e).split()) or type(e).__name__}") from None
     return client
+
+
+@contextlib.contextmanager
+def local_redis(port: int | None = None):
+    """A throw-away redis-server on a loopback port, nothing saved to disk (tests, benchmarks,
+    trying a fleet on one machine): yields its URL; stopped on exit."""
+    import redis
+
+    if port is None:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+    proc = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                             "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"redis://127.0.0.1:{port}/0"
+    try:
+        client = redis.Redis.from_url(url)
+        for _ in range(200):
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                if proc.poll() is not None:
+                    raise FleetError(f"redis-server did not start on port {port}") from None
+                time.sleep(0.05)
+        client.close()
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
 
 
 class Keys:

@@ -45,25 +45,15 @@ def crawl_args(db, proxy, *extra) -> list[str]:
 
 @contextmanager
 def redis_server():
-    """A redis-server of the test's own on a free loopback port, nothing saved to disk."""
-    port = free_port()
-    proc = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                             "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"redis://127.0.0.1:{port}/0"
-    try:
-        import redis
+    """A redis-server of the test's own on a free loopback port (no system Redis is used)."""
+    import redis
 
+    from harvester.fleet import local_redis
+
+    with local_redis() as url:
         client = redis.Redis.from_url(url)
-        for _ in range(100):
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                time.sleep(0.05)
         yield url, client
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        client.close()
 
 
 def start_worker(url: str, log: Path) -> subprocess.Popen:
