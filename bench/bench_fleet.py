@@ -30,6 +30,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+sys.path.insert(0, str(ROOT / "tests" / "e2e"))
+
+from e2e_helpers import snapshot  # noqa: E402
+
 HARVESTER = [sys.executable, "-m", "harvester.cli"]
 # `crawl --sandbox`'s settings (harvester.crawl.SANDBOX_SETTINGS), given to a crawl through a proxy
 SETTINGS = {"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_START_DELAY": 0.01, "AUTOTHROTTLE_TARGET_CONCURRENCY": 8.0,
@@ -88,7 +92,11 @@ def one_run(province: str, workers: int | None, tmp: Path, per_process: int) -> 
         "select requests, status from crawl_runs order by id desc limit 1").fetchone()
     figures["reports"] = con.execute("select count(*) from reports").fetchone()[0]
     figures["sites"] = con.execute("select count(*) from crawl_sites").fetchone()[0]
+    figures["errors"] = con.execute("select count(*) from fetch_errors").fetchone()[0]
+    figures["errors_by_kind"] = con.execute(
+        "select errors_by_kind from crawl_runs order by id desc limit 1").fetchone()[0]
     con.close()
+    figures["content"] = snapshot(db)
     figures["served"] = log["requests"]
     figures["max_in_flight_host"] = max((h["max_in_flight"] for h in log["hosts"].values()), default=0)
     return figures
@@ -97,12 +105,12 @@ def one_run(province: str, workers: int | None, tmp: Path, per_process: int) -> 
 def show(f: dict) -> str:
     who = "single process" if not f["workers"] else f"{f['workers']} worker(s)"
     return (f"{who:>15}: {f['seconds']:7.1f} s, {f['requests']} requests ({f['requests'] / f['seconds']:.1f}/s), "
-            f"{f['sites']} sites, {f['reports']} reports, run {f['status']}; most in flight to one host "
-            f"{f['max_in_flight_host']}; CPU s: store {f['store_cpu']:.1f}, workers {f['workers_cpu']:.1f}"
+            f"{f['sites']} sites, {f['reports']} reports, {f['errors']} fetch errors, run {f['status']}; most in "
+            f"flight to one host {f['max_in_flight_host']}; CPU s: store {f['store_cpu']:.1f}, workers {f['workers_cpu']:.1f}"
             if f["workers"] else
             f"{who:>15}: {f['seconds']:7.1f} s, {f['requests']} requests ({f['requests'] / f['seconds']:.1f}/s), "
-            f"{f['sites']} sites, {f['reports']} reports, run {f['status']}; most in flight to one host "
-            f"{f['max_in_flight_host']}; CPU s: crawl {f['store_cpu']:.1f}") + f", sandbox {f['sandbox_cpu']:.1f}"
+            f"{f['sites']} sites, {f['reports']} reports, {f['errors']} fetch errors, run {f['status']}; most in "
+            f"flight to one host {f['max_in_flight_host']}; CPU s: crawl {f['store_cpu']:.1f}") + f", sandbox {f['sandbox_cpu']:.1f}"
 
 
 def main():
@@ -123,6 +131,14 @@ def main():
             f = one_run(a.province, n, Path(tmp), a.concurrent)
             results.append(f)
             print(show(f), flush=True)
+            if f["errors"]:
+                print(f"{'':>17}errors by kind: {f['errors_by_kind']}", flush=True)
+            if len(results) > 1:  # the harvests compared as the tests compare them (e2e_helpers.CONTENT)
+                ref = results[0]
+                differ = [t for t in ref["content"] if ref["content"][t] != f["content"][t]]
+                print(f"{'':>17}content equal to the first run's: " + ("yes" if not differ else
+                      "no (" + ", ".join(f"{t} {len(ref['content'][t])} vs {len(f['content'][t])}" for t in differ)
+                      + ": with latency on, a loaded machine turns slow answers into timeouts)"), flush=True)
     fleet = [f for f in results if f["workers"]]
     if len(fleet) > 1:
         first = fleet[0]

@@ -244,7 +244,7 @@ def serve(url: str, run_id: int, sites: list, *, known, resume: set, settings, r
     attempts: dict[str, int] = {}
     todo = {s.id for s in sites}
     stats = crawler.stats
-    last_check = 0.0
+    last_check, last_word = 0.0, time.monotonic()
     reason = "finished"
     try:
         while done != todo:
@@ -263,6 +263,10 @@ def serve(url: str, run_id: int, sites: list, *, known, resume: set, settings, r
                         logger.warning("site %s: its worker stopped renewing its lease; walked again", site_id)
                         print(f"[fleet] site {site_id}: its worker went silent; back in the queue",
                               file=sys.stderr, flush=True)
+                if now - last_word > 60 and not any(r.exists(k.worker(w.decode())) for w in r.smembers(k.workers)):
+                    last_word = now  # say why nothing moves
+                    print(f"[fleet] no worker is running: {len(todo) - len(done)} site(s) wait; start "
+                          f"`harvester worker --redis {url}`", file=sys.stderr, flush=True)
             batch = r.lpop(k.items, ITEM_BATCH)
             if not batch:
                 got = r.blpop([k.items], timeout=0.5)
@@ -361,6 +365,7 @@ class Fleet:
         self.hosts: dict[str, str] = {}  # site -> its host (held as hostsite while walked)
         self.flying: dict[str, int] = {}  # host -> requests in flight from this worker
         self.lost: set[str] = set()
+        self.stopped = False  # the run is over: nothing more is sent
         self.r.sadd(self.k.workers, self.id)
         self.beat()
 
@@ -492,6 +497,10 @@ def _spider_class():
                 site, known, resume, _attempt = claim
                 async for request in self.start_site(site, known, resume):
                     yield request
+            fleet.stopped = True
+            if self.ledgers:  # the run was stopped (the store process interrupted): nothing more is read
+                logger.warning("the run is over with %d site(s) of this worker not done", len(self.ledgers))
+                asyncio.ensure_future(self.crawler.engine.close_spider_async(reason="shutdown"))
 
         async def _beat(self, fleet):
             """The leases live while this worker does: renewed three times per lease life."""
@@ -591,14 +600,14 @@ class OutboxPipeline:
 
     def process_item(self, item):
         site_id = getattr(item, "site_id", None)
-        if site_id in self.fleet.lost:
+        if site_id in self.fleet.lost or self.fleet.stopped:
             return item
         self.fleet.send({"kind": "item", "site": site_id, "attempt": self.fleet.attempts.get(site_id, 0),
                          "item": item})
         return item
 
     def site_finished(self, site_id: str, outcome):
-        if site_id not in self.fleet.lost:
+        if site_id not in self.fleet.lost and not self.fleet.stopped:
             self.fleet.send({"kind": "site", "site": site_id, "attempt": self.fleet.attempts.get(site_id, 0),
                              "outcome": outcome})
         self.fleet.finish(site_id)
@@ -621,7 +630,8 @@ def work(url: str, *, proxy: str | None = None, log_level: str = "WARNING", wait
         if raw:
             current = json.loads(raw)
             config_raw = r.get(f"{current['prefix']}:config")
-            if config_raw is None or r.exists(f"{current['prefix']}:finished"):
+            if (config_raw is None or r.exists(f"{current['prefix']}:finished")
+                    or not r.exists(f"{current['prefix']}:alive")):  # over, or its store process is gone
                 current = None
         if current is None:
             if time.monotonic() > deadline:

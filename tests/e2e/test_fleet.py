@@ -73,13 +73,19 @@ def worker_requests(log: Path) -> int:
     return int(found.group(1)) if found else -1
 
 
+def outcome_line(stdout: str) -> str:
+    return next(line for line in stdout.splitlines() if line.startswith("reports: "))
+
+
 @pytest.fixture(scope="module")
 def single(tmp_path_factory):
     """The reference: the same sites crawled by one process (no Redis)."""
     db = tmp_path_factory.mktemp("single") / "single.db"
     with SandboxProcess(national=True) as sb:
         run_harvester(*crawl_args(db, sb.proxy_url))
-    return snapshot(db)
+        first = snapshot(db)
+        again = run_harvester(*crawl_args(db, sb.proxy_url))  # incremental: the stored reports re-checked
+    return {"first": first, "again": snapshot(db), "again_outcomes": outcome_line(again.stdout)}
 
 
 def assert_polite(log: dict):
@@ -107,14 +113,24 @@ def test_three_workers_write_the_database_one_process_writes(single, tmp_path):
                 stop(w)
         sandbox_log = sb.log_summary()
         leftover = client.keys("harvester:*")
+        first = snapshot(db)
+        # the next run is incremental, as a single process's is: one worker this time
+        helper = start_worker(url, tmp_path / "again.log")
+        try:
+            again = run_harvester(*crawl_args(db, sb.proxy_url, "--workers", url), timeout=600)
+            helper.wait(timeout=120)
+        finally:
+            stop(helper)
     assert "Traceback" not in done.stderr, done.stderr[-2000:]
     assert [w.returncode for w in workers] == [0, 0, 0], [log.read_text()[-1500:] for log in logs]
-    assert_same(snapshot(db), single)
+    assert_same(first, single["first"])
+    assert_same(snapshot(db), single["again"])
+    assert outcome_line(again.stdout) == single["again_outcomes"]
     assert_polite(sandbox_log)
     # the work was shared: more than one worker fetched, and the run counts every request
     fetched = [worker_requests(log) for log in logs]
     assert sum(1 for n in fetched if n > 0) >= 2, fetched
-    run = rows(db, "select status, requests from crawl_runs")[-1]
+    run = rows(db, "select status, requests from crawl_runs order by id")[0]
     assert run["status"] == "finished" and run["requests"] == sum(fetched), (run, fetched)
     assert {r["status"] for r in rows(db, "select status from crawl_sites")} == {"finished"}
     assert leftover == [], leftover  # a finished run leaves nothing in Redis
@@ -161,7 +177,7 @@ def test_a_worker_killed_mid_run_loses_nothing(single, tmp_path):
     assert walking and stored_at_kill > 0
     for site in walking:  # the dead worker's sites went back to the queue and were walked again
         assert f"site {site}: its worker went silent" in stderr, stderr[-2000:]
-    assert_same(snapshot(db), single)
+    assert_same(snapshot(db), single["first"])
     assert {r["status"] for r in rows(db, "select status from crawl_sites")} == {"finished"}
 
 
