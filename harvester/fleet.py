@@ -42,6 +42,7 @@ import pickle
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from types import SimpleNamespace
@@ -50,7 +51,7 @@ logger = logging.getLogger(__name__)
 
 CURRENT = "harvester:run"  # the run workers join: JSON {"run": id, "prefix": ...}
 LEASE_TTL = 30.0  # seconds a lease lives unless renewed (a dead worker's sites return after it)
-ITEM_BATCH = 200
+ITEM_BATCH = 50
 
 
 class FleetError(ValueError):
@@ -228,6 +229,17 @@ def serve(url: str, run_id: int, sites: list, *, known, resume: set, settings, r
     pipe.set(k.alive, "1", px=int(max(ttl, 10) * 1000))
     pipe.execute()
     r.set(CURRENT, json.dumps({"run": run_id, "prefix": prefix}))
+    # the run is alive while this process is, however long a batch of items takes to store
+    beating = threading.Event()
+
+    def beat():
+        while not beating.wait(1.0):
+            try:
+                r.set(k.alive, "1", px=int(max(ttl, 10) * 1000))
+            except Exception as e:  # noqa: BLE001 - a blip: workers wait a lease life before giving up
+                logger.warning("fleet heartbeat failed: %s: %s", type(e).__name__, e)
+
+    threading.Thread(target=beat, name="fleet-heartbeat", daemon=True).start()
     print(f"[fleet] run {run_id}: {len(sites)} site(s) queued in Redis at {url}; start workers with "
           f"`harvester worker --redis {url}`", file=sys.stderr, flush=True)
 
@@ -251,7 +263,6 @@ def serve(url: str, run_id: int, sites: list, *, known, resume: set, settings, r
             now = time.monotonic()
             if now - last_check > min(1.0, ttl / 3):
                 last_check = now
-                r.set(k.alive, "1", px=int(max(ttl, 10) * 1000))
                 for site_id in r.smembers(k.active):
                     site_id = site_id.decode()
                     if site_id in done:
@@ -300,6 +311,7 @@ def serve(url: str, run_id: int, sites: list, *, known, resume: set, settings, r
         reason = "shutdown"
         print("[fleet] interrupted: the sites not done are left to the next run", file=sys.stderr, flush=True)
     finally:
+        beating.set()
         r.set(k.finished, "1")
         for stage in stages:
             if hasattr(stage, "close_spider"):
