@@ -97,9 +97,20 @@ def one_run(province: str, workers: int | None, tmp: Path, per_process: int) -> 
         "select errors_by_kind from crawl_runs order by id desc limit 1").fetchone()[0]
     con.close()
     figures["content"] = snapshot(db)
+    pages = {h: u for h, u in con_rows(db, "select hash, url from pages")}
+    figures["pages_only"] = lambda ref: [pages[h] for h in set(pages) - set(ref["page_urls"])]
+    figures["page_urls"] = pages
     figures["served"] = log["requests"]
     figures["max_in_flight_host"] = max((h["max_in_flight"] for h in log["hosts"].values()), default=0)
     return figures
+
+
+def con_rows(db, sql):
+    con = sqlite3.connect(db)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
 
 
 def show(f: dict) -> str:
@@ -135,10 +146,12 @@ def main():
                 print(f"{'':>17}errors by kind: {f['errors_by_kind']}", flush=True)
             if len(results) > 1:  # the harvests compared as the tests compare them (e2e_helpers.CONTENT)
                 ref = results[0]
-                differ = [t for t in ref["content"] if ref["content"][t] != f["content"][t]]
-                print(f"{'':>17}content equal to the first run's: " + ("yes" if not differ else
-                      "no (" + ", ".join(f"{t} {len(ref['content'][t])} vs {len(f['content'][t])}" for t in differ)
-                      + ": with latency on, a loaded machine turns slow answers into timeouts)"), flush=True)
+                differ = {t: len(set(ref["content"][t]) ^ set(f["content"][t])) for t in ref["content"]
+                          if ref["content"][t] != f["content"][t]}
+                print(f"{'':>17}content equal to the first run's: " + ("yes" if not differ else "no: " + ", ".join(
+                      f"{t}: {n} row(s) in one run only" for t, n in differ.items())), flush=True)
+                if "pages" in differ:
+                    print(f"{'':>17}pages only in this run: {sorted(f['pages_only'](ref))[:3]}", flush=True)
     fleet = [f for f in results if f["workers"]]
     if len(fleet) > 1:
         first = fleet[0]
