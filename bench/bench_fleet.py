@@ -101,7 +101,8 @@ def one_run(province: str, workers: int | None, tmp: Path, per_process: int) -> 
     figures["pages_only"] = lambda ref: [pages[h] for h in set(pages) - set(ref["page_urls"])]
     figures["page_urls"] = pages
     figures["served"] = log["requests"]
-    figures["max_in_flight_host"] = max((h["max_in_flight"] for h in log["hosts"].values()), default=0)
+    busiest = max(log["hosts"].items(), key=lambda kv: kv[1]["max_in_flight"], default=("-", {"max_in_flight": 0}))
+    figures["max_in_flight_host"] = f"{busiest[1]['max_in_flight']} ({busiest[0]})"
     return figures
 
 

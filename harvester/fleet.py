@@ -202,6 +202,7 @@ def serve(url: str, run_id: int, sites: list, *, known, resume: set, settings, r
           lease_ttl: float | None = None) -> dict:
     """Put the run's sites in Redis, store what the workers send until every site is done;
     returns the run's stats (the coordinator's pipelines' and the workers' summed)."""
+    import redis
     from scrapy.signalmanager import SignalManager
     from scrapy.statscollectors import MemoryStatsCollector
 
@@ -283,8 +284,13 @@ def serve(url: str, run_id: int, sites: list, *, known, resume: set, settings, r
                 got = r.blpop([k.items], timeout=0.5)
                 batch = [got[1]] if got else []
             for raw in batch:
-                message = pickle.loads(raw)
-                site_id = message["site"]
+                try:
+                    message = pickle.loads(raw)
+                    site_id = message["site"]
+                except Exception as e:  # noqa: BLE001 - not a worker's message: counted, never fatal
+                    logger.error("a message in the run's queue could not be read: %s: %s", type(e).__name__, e)
+                    stats.inc_value("fleet/bad_messages")
+                    continue
                 if message["attempt"] != attempts.get(site_id, 0) or site_id in done or site_id not in todo:
                     stats.inc_value("fleet/stale_messages")  # from a walk given up: walked again
                     continue
@@ -310,17 +316,25 @@ def serve(url: str, run_id: int, sites: list, *, known, resume: set, settings, r
     except KeyboardInterrupt:
         reason = "shutdown"
         print("[fleet] interrupted: the sites not done are left to the next run", file=sys.stderr, flush=True)
+    except redis.RedisError as e:  # Redis went away: what is stored stays, the next run continues
+        reason = "shutdown"
+        print(f"[fleet] lost Redis at {url} ({' '.join(str(e).split())}): the sites not done are left to the "
+              "next run", file=sys.stderr, flush=True)
     finally:
         beating.set()
-        r.set(k.finished, "1")
         for stage in stages:
             if hasattr(stage, "close_spider"):
                 stage.close_spider()
-        total = worker_stats(r, k, ttl)
-        requests = int(r.get(k.requests) or 0)
-        cleanup(r, k)
-        if (r.get(CURRENT) or b"").decode().find(prefix) >= 0:
-            r.delete(CURRENT)
+        total, requests = {}, 0
+        try:
+            r.set(k.finished, "1")
+            total = worker_stats(r, k, ttl)
+            requests = int(r.get(k.requests) or 0)
+            cleanup(r, k)
+            if (r.get(CURRENT) or b"").decode().find(prefix) >= 0:
+                r.delete(CURRENT)
+        except redis.RedisError:
+            pass  # already said; what the run left in Redis is its keys under its prefix
     progress.show(force=True)
     out = dict(total)
     for key, value in stats.get_stats().items():
