@@ -154,11 +154,11 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then
 end
 return 0
 """
-# Coordinator: a site whose lease expired goes back to the head of the queue, one attempt on.
+# Coordinator: a site whose lease expired is taken back, one attempt on (the coordinator puts
+# it at the head of the queue, in the run's order).
 RECLAIM = """
 if redis.call('EXISTS', KEYS[1]) == 0 and redis.call('SREM', KEYS[2], ARGV[1]) == 1 then
   redis.call('HINCRBY', KEYS[3], ARGV[1], 1)
-  redis.call('LPUSH', KEYS[4], ARGV[1])
   return 1
 end
 return 0
@@ -256,6 +256,7 @@ def serve(url: str, run_id: int, sites: list, *, known, resume: set, settings, r
     done: set[str] = set()
     attempts: dict[str, int] = {}
     todo = {s.id for s in sites}
+    order = {s.id: i for i, s in enumerate(sites)}
     stats = crawler.stats
     last_check, last_word = 0.0, time.monotonic()
     reason = "finished"
@@ -264,17 +265,21 @@ def serve(url: str, run_id: int, sites: list, *, known, resume: set, settings, r
             now = time.monotonic()
             if now - last_check > min(1.0, ttl / 3):
                 last_check = now
+                back = []
                 for site_id in r.smembers(k.active):
                     site_id = site_id.decode()
                     if site_id in done:
                         r.srem(k.active, site_id)
-                    elif reclaim(keys=[k.lease(site_id), k.active, k.attempt, k.pending], args=[site_id]):
+                    elif reclaim(keys=[k.lease(site_id), k.active, k.attempt], args=[site_id]):
+                        back.append(site_id)
                         attempts[site_id] = attempts.get(site_id, 0) + 1
                         store.site_reports.pop(site_id, None)
                         stats.inc_value("fleet/sites_reclaimed")
                         logger.warning("site %s: its worker stopped renewing its lease; walked again", site_id)
                         print(f"[fleet] site {site_id}: its worker went silent; back in the queue",
                               file=sys.stderr, flush=True)
+                if back:  # at the head of the queue, in the run's order (sites sharing pages meet as before)
+                    r.lpush(k.pending, *sorted(back, key=order.__getitem__, reverse=True))
                 if now - last_word > 60 and not any(r.exists(k.worker(w.decode())) for w in r.smembers(k.workers)):
                     last_word = now  # say why nothing moves
                     print(f"[fleet] no worker is running: {len(todo) - len(done)} site(s) wait; start "
