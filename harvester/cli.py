@@ -7,6 +7,8 @@
     harvester registry list|stats|import
     harvester serve [--db PATH] [--port N]
     harvester prepare [--db PATH]
+    harvester indicators [--db PATH]
+    harvester export --out FILE.zip [--province P] [--year Y] [--db PATH]
 
 Errors a user can cause (a missing file, a bad argument, an unreadable page, a database that
 is read-only or not a harvest) print one line and exit non-zero, decided before anything is
@@ -252,6 +254,63 @@ def prepare(db):
         raise UserError(str(e)) from None
     click.echo(f"{db}: labels {done['labels']}, views changed: {', '.join(done['views']) or 'none'}, "
                f"full-text index {done['fts']}")
+
+
+@main.command("indicators")
+@click.option("--db", default=str(DEFAULT_DB), show_default=True, type=click.Path(), help="SQLite database.")
+def indicators_command(db):
+    """Compute the compliance indicators, coverage and year-over-year tables (a crawl does it at its end)."""
+    from harvester import indicators
+    from harvester.dbcheck import check_harvest, check_writable
+
+    try:
+        check_writable(Path(db))
+        if not Path(db).exists():
+            raise DatabaseError(f"no database at {db}: run `harvester crawl --db {db}` first")
+        check_harvest(Path(db), allow_pending=True)
+        from harvester.runlock import RunLock
+
+        with RunLock(Path(db)):  # never beside a crawl writing the same file
+            counts = indicators.compute(db)
+    except (DatabaseError, RunLocked) as e:
+        raise UserError(str(e)) from None
+    found = indicators.summary(db)
+    click.echo(f"{db}: {counts['reports']} reports: {counts['indicators']} indicator values, "
+               f"{counts['coverage']} agency-years of coverage, {counts['yoy']} year-over-year figures")
+    click.echo("flagged: " + (", ".join(f"{k} {v}" for k, v in sorted(found["flagged"].items())) or "none"))
+    click.echo("coverage: " + (", ".join(f"{k} {v}" for k, v in sorted(found["coverage"].items())) or "none"))
+
+
+@main.command("export")
+@click.option("--db", default=str(DEFAULT_DB), show_default=True, type=click.Path(), help="SQLite database.")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="The zip file to write.")
+@click.option("--province", help="Only reports of this province: full name, short name (广西) or code (45).")
+@click.option("--year", type=int, help="Only reports on this year.")
+def export_command(db, out, province, year):
+    """Export the harvest: SQLite file, one CSV per table, a long CSV, a data dictionary, a manifest."""
+    from harvester import export
+    from harvester.dbcheck import check_harvest
+    from harvester.provinces import resolve_province
+
+    if province:
+        full = resolve_province(province)
+        if not full:
+            raise UserError(f"unknown province {province!r}")
+        province = full
+    if not out.endswith(".zip"):
+        raise UserError(f"--out must name a .zip file, not {out!r}")
+    try:
+        if not Path(db).exists():
+            raise DatabaseError(f"no database at {db}: run `harvester crawl --db {db}` first")
+        check_harvest(Path(db), allow_pending=True)
+        manifest = export.export(db, out, province=province, year=year)
+    except DatabaseError as e:
+        raise UserError(str(e)) from None
+    except OSError as e:
+        raise UserError(f"cannot write {out}: {e.strerror or e}") from None
+    files = manifest["files"]
+    click.echo(f"{out}: {files['tables/reports.csv']['rows']} reports, {files['values_long.csv']['rows']} values "
+               f"in long form, {len(files)} files (manifest.json has rows and sha256 of each)")
 
 
 @main.command("add-site")

@@ -10,6 +10,7 @@ import contextlib
 import dataclasses
 import json
 import os
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -236,8 +237,14 @@ def _crawl(db: Path, chosen, *, province, sites, years, sandbox, proxy, registry
     summary = finish(db, run_id, chosen, stats)
     summary.resumed = resumed
     summary.continued = sorted(already_done)
+    from harvester import indicators
     from harvester.browse import prepare
 
+    try:  # derived facts, rebuilt from what the run stored (never by serve, which only reads)
+        indicators.compute(db)
+    except Exception as e:  # the harvest is stored; a failure here must not lose the run's end
+        sys.stderr.write(f"warning: indicators not computed ({type(e).__name__}: {e}); "
+                         f"run `harvester indicators --db {db}`\n")
     prepare(db)  # views, labels and full-text index for Datasette
     return summary
 

@@ -54,7 +54,7 @@ def test_shipped_registry_loads_fast_and_is_every_government(capsys):
     with capsys.disabled():
         print(f"\nregistry: {len(sites)} rows loaded and validated in {elapsed * 1000:.0f} ms")
     rows = raw_rows()
-    assert len(sites) == len(rows) == 3208
+    assert len(sites) == len(rows) == 3209
     assert Counter(s.level for s in sites) == Counter(r["level"] for r in rows)
     assert Counter(s.level for s in sites if s.code) == {"province": 31, "prefecture": 333, "county": 2841}
     ids = {s.id for s in sites}
@@ -307,7 +307,7 @@ def test_stats_match_counts_made_from_the_csv(tmp_path):
         assert g["with_column"] == sum(bool(r["columns"]) for r in mine)
         assert g["verified"] == sum(r["verified"] == "true" for r in mine)
         assert g["crawled"] == 0 and g["last_crawled"] is None
-    assert got[("all", "all")]["rows"] == 3208
+    assert got[("all", "all")]["rows"] == 3209
     assert got[("广西壮族自治区", "county")]["with_column"] == 1  # 柳南区
 
 

@@ -94,6 +94,10 @@ def _read(text: str):
             value = -value
         # the printed text where it says more than the value (1,200,631, full width, a unit)
         return NUMBER, value, m["unit"], (text if "".join(text.split()) != repr(value) else None)
+    if text not in _NORMS:  # a label: its norm is the squashed text translated, wanted next
+        if len(_NORMS) >= memo.SIZE:
+            _NORMS.clear()
+        _NORMS[text] = t.translate(_LABEL_TABLE)
     return _PROSE
 
 

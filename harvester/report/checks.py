@@ -11,6 +11,7 @@ from .labels import COLUMNS, T4_GROUPS
 from .templates import Template
 
 APPLICANTS = COLUMNS[:-1]
+_T4_PARTS = ("upheld", "corrected", "other", "pending")
 
 
 def _sum(values):
@@ -45,13 +46,15 @@ def evaluate(applications: dict | None, reviews: dict | None, template: Template
         results = [rows[r] if r in rows else (applications.get(r) or {}) for r in template.results]
         for c in COLUMNS:
             out.append(_check("results_sum", c, total.get(c), _total([row.get(c) for row in results])))
-        for r in template.row_keys:
+        for r in template.row_keys:  # the most checks: one per row; a blank total skips the sum
             row = rows[r]
-            out.append(_check("row_total", r, row.get("total"), _total([row.get(c) for c in APPLICANTS])))
+            left = row.get("total")
+            if left is not None:
+                out.append(_check("row_total", r, left, _total([row.get(c) for c in APPLICANTS])))
     if reviews:
         for g in T4_GROUPS:
             out.append(_check("table4_total", g, reviews.get(f"{g}.total"),
-                              _total([reviews.get(f"{g}.{m}") for m in ("upheld", "corrected", "other", "pending")])))
+                              _total([reviews.get(f"{g}.{m}") for m in _T4_PARTS])))
     return [c for c in out if c]
 
 

@@ -37,10 +37,15 @@ def _codec(label: str | None) -> str | None:
         return None
 
 
+# The text decode_html returned last: parse() hands it to read_html, which cleans its input
+# too; one scan of a page is enough (a str is immutable: the same object is the same text).
+_LAST_CLEAN: list = [None]
+
+
 def clean_controls(text: str) -> str:
     """Drop the characters an lxml tree cannot hold, so one stray byte costs a cell at most,
     never the page; a form feed (HTML whitespace) becomes a space."""
-    if _UNSAFE.search(text) is None:
+    if text is _LAST_CLEAN[0] or _UNSAFE.search(text) is None:
         return text
     return _UNSAFE.sub(lambda m: " " if m.group() == "\x0c" else "", text)
 
@@ -49,7 +54,9 @@ def decode_html(body: bytes, content_type: str | None = None) -> str:
     """Decode a page: BOM, then valid UTF-8, then the declared charsets that decode cleanly
     (header before meta), then GB18030; never raises on odd bytes (replacement characters).
     The text comes back cleaned of what no HTML tree can hold (clean_controls)."""
-    return clean_controls(_decode(body, content_type))
+    text = clean_controls(_decode(body, content_type))
+    _LAST_CLEAN[0] = text
+    return text
 
 
 def _decode(body: bytes, content_type: str | None) -> str:

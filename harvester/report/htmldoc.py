@@ -26,6 +26,7 @@ _ATTACHMENT = re.compile(r"\.(?:pdf|docx?|xlsx?|wps|et|ofd|zip|rar)(?:$|[?#])", 
 _BLOCK_SET = frozenset(_BLOCKS)
 _MARK = IMAGE_MARK[0]
 _IMAGE_LINE = f"\n{IMAGE_MARK}\n"
+_HREFS = etree.XPath("//a/@href", smart_strings=False)  # in document order, as plain strings
 _PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=True)
 
 
@@ -57,7 +58,7 @@ def read_html(text: str) -> Page:
             meta[name] = m.get("content").strip()
     title_el = next(doc.iter("title"), None)
     title = _WS.sub(" ", text_of(title_el)).strip() if title_el is not None else None
-    attachments = [a.get("href") for a in doc.iter("a") if _ATTACHMENT.search(a.get("href") or "")]
+    attachments = [href for href in _HREFS(doc) if _ATTACHMENT.search(href)]
     head = doc.find("head")
     if head is not None:
         head.getparent().remove(head)
@@ -84,7 +85,7 @@ def read_html(text: str) -> Page:
         elif s.startswith(_MARK) and s.endswith(_MARK):
             rows.extend(tables[int(s.strip(_MARK)[1:])])
         else:
-            rows.append(line(s.replace(IMAGE_MARK, "")))
+            rows.append(line(s.replace(IMAGE_MARK, "") if _MARK in s else s))
     return Page(rows, title, meta, attachments)
 
 
@@ -135,22 +136,23 @@ def _cell_text(td) -> str:
 
 # Cells whose markup holds at most one printed text (Word's <p><span>0<o:p>): line breaks and
 # image markers can only stand at the ends of that text, where Cell strips them, so the text
-# alone gives the cell; libxml2 lists such cells of a table and serialises their text at once.
-_ONE_TEXT_CELLS = etree.XPath(".//tr/*[not(descendant::text()[normalize-space()][2])]")
+# alone gives the cell, serialised by libxml2 at once. libxml2 lists the other cells of a table
+# (the few with two printed texts or more), which are walked.
+_MANY_TEXT_CELLS = etree.XPath(".//tr/*[descendant::text()[normalize-space()][2]]")
 
 
 def _cell_reader(table):
     """_cell_text for the cells of one table, the cells around one text read without a walk."""
-    one_text = None
+    many_texts = None
 
     def text(td) -> str:
-        nonlocal one_text
+        nonlocal many_texts
         if not len(td):
             text = td.text
             return " ".join(text.split()).replace(IMAGE_MARK, "") if text else ""
-        if one_text is None:
-            one_text = set(_ONE_TEXT_CELLS(table))
-        if td in one_text:
+        if many_texts is None:
+            many_texts = set(_MANY_TEXT_CELLS(table))
+        if td not in many_texts:
             return " ".join(etree.tostring(td, method="text", encoding=str, with_tail=False).split()
                             ).replace(IMAGE_MARK, "")
         return _cell_text(td)

@@ -195,12 +195,16 @@ def _fill_tables(out: dict, reads: dict[str, Read], found: dict[str, bool], temp
     if found["active_disclosure"] and template:
         r = reads["active_disclosure"]
         table = {}
+        get, units_in_header = r.cells.get, r.units
         for item, metrics in template.items():
-            table[item] = {}
+            values = table[item] = {}
             for i, m in enumerate(metrics):
-                cell = r.cells.get((item, m)) or r.cells.get((item, i))
-                unit = r.units.get(m) if m not in _UNIT_IN_KEY else None
-                table[item][m] = put(cell, f"active_disclosure/{item}", m, unit)
+                cell = get((item, m)) or get((item, i))
+                unit = units_in_header.get(m) if m not in _UNIT_IN_KEY else None
+                if cell is None or (cell.unit is None and cell.raw is None and unit is None and cell_paths is None):
+                    values[m] = cell if cell is None else cell.value  # nothing to note beside the value
+                else:
+                    values[m] = put(cell, f"active_disclosure/{item}", m, unit)
         out["active_disclosure"] = table
         known = {(i, m) for i, ms in template.items() for m in ms}
         stray = sorted({f"{i}/{m}" for (i, m), c in r.cells.items()
@@ -211,9 +215,17 @@ def _fill_tables(out: dict, reads: dict[str, Read], found: dict[str, bool], temp
         r = reads["applications"]
         cells = r.cells
         table = {}
+        get = cells.get
         for row in template.row_keys:
             prefix = f"applications/{row}"
-            table[row] = {col: put(cells.get((row, col)), prefix, col) for col in COLUMNS}
+            values = table[row] = {}
+            for col in COLUMNS:
+                cell = get((row, col))
+                # most cells: a plain number or a blank, with nothing to note beside the value
+                if cell is None or (cell.unit is None and cell.raw is None and cell_paths is None):
+                    values[col] = cell if cell is None else cell.value
+                else:
+                    values[col] = put(cell, prefix, col)
         out["applications"] = table
         rows = set(template.row_keys)
         stray = sorted({row for (row, _), c in cells.items() if row not in rows and c.kind != BLANK})

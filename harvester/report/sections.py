@@ -73,7 +73,28 @@ def _heading_kind(n: str) -> str | None:
 
 
 def headings(rows: list[Row]) -> list[tuple[int, str]]:
-    return [(i, k) for i, row in enumerate(rows) if (k := heading_of(row))]
+    """(row index, kind) of every heading row: heading_of, inline (it sees every row)."""
+    out = []
+    for i, row in enumerate(rows):
+        cells = row.cells
+        if len(cells) == 1:
+            cell = cells[0]
+            if not cell.text:
+                continue
+        else:  # a heading row prints one cell: stop at the second printed one
+            cell, second = None, False
+            for c in cells:
+                if c.text:
+                    if cell is not None:
+                        second = True
+                        break
+                    cell = c
+            if cell is None or second:
+                continue
+        n = cell.norm
+        if len(n) <= 60 and (k := _kind_of(n)):
+            out.append((i, k))
+    return out
 
 
 def _prose_lines(rows: list[Row]) -> set[str]:

@@ -179,13 +179,18 @@ def read_applications(rows: list[Row]) -> Read:
                 return cm
         return None
 
+    cells = out.cells
+
     def flush():
-        if pend.key and pend.values:
-            if pend.key in L.ROW_GROUPS and any(v.kind != BLANK for v in pend.values):
-                out.seen.add(pend.key)  # a group printed as one row (2019's 其他处理): a row only with values
+        key = pend.key
+        if key and pend.values:
+            if key in L.ROW_GROUPS and any(v.kind != BLANK for v in pend.values):
+                out.seen.add(key)  # a group printed as one row (2019's 其他处理): a row only with values
             cm = colmap_for(pend.row)
             for col, cell in assign(pend.values, L.COLUMNS, cm).items():
-                out.put((pend.key, col), cell)
+                old = cells.get((key, col))  # Read.put, inline: once per value of the table
+                if old is None or (old.kind == BLANK and cell.kind != BLANK):
+                    cells[(key, col)] = cell
         pend.start(None, None)
 
     for row in rows:
@@ -194,7 +199,8 @@ def read_applications(rows: list[Row]) -> Read:
             continue
         for labs, vals in segments(row.cells):
             if labs:
-                found = [_t3_label(lab.norm) for lab in labs]
+                norms = [lab.norm for lab in labs]
+                found = [_t3_label(n) for n in norms]
                 columns = [column for column, _ in found]
                 if len(columns) - columns.count(None) >= 2:   # a header row: remember where columns are
                     flush()
@@ -208,10 +214,10 @@ def read_applications(rows: list[Row]) -> Read:
                     continue
                 flush()
                 key = None
-                for lab, (_, g) in zip(labs, found):
+                for n, (_, g) in zip(norms, found):
                     if g:
                         group = g
-                    k = L.t3_row(lab.norm, group)
+                    k = L.t3_row(n, group)
                     if k:
                         key = k
                         if "." not in k and k not in L.ROW_GROUPS:

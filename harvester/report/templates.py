@@ -29,6 +29,7 @@ import io
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cached_property
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z]")
@@ -91,12 +92,14 @@ class Template:
     table2: tuple[Block, ...]
     table3: tuple[Line, ...]
 
-    @property
+    # Derived once per template (every parsed report reads them): cached_property writes the
+    # instance's __dict__ directly, which a frozen dataclass allows.
+    @cached_property
     def row_keys(self) -> tuple[str, ...]:
         """Table 3's rows in the printed order."""
         return tuple(line.key for line in self.table3)
 
-    @property
+    @cached_property
     def results(self) -> tuple[str, ...]:
         """Rows summed by check results_sum: from granted to the row before the total."""
         rows = self.row_keys
@@ -104,6 +107,10 @@ class Template:
 
     def items(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
         """Table 2's (item, metrics) in the printed order."""
+        return self._items
+
+    @cached_property
+    def _items(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
         return tuple((item.key, tuple(m.key for m in block.metrics)) for block in self.table2 for item in block.items)
 
     def layout2(self) -> list[tuple[str, list[tuple[str, list[str]]]]]:

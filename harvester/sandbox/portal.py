@@ -592,6 +592,9 @@ class Portal:
                 if it.report is None:
                     prev, nxt = by_year.get(it.year - 1), by_year.get(it.year + 1)
                     self._make_report(it, prev, nxt)
+        for it in self.all_items():          # lazy copies: another report's prose, word for word
+            if it.kind == "report" and it.spec.get("copies_prose") and it.report is not None:
+                it.report["prose"] = copy.deepcopy(self.item_by_key(it.spec["copies_prose"]).report["prose"])
         for it in sorted(later, key=lambda i: i.date):
             if it.spec.get("repost_of"):
                 self._copy_report(it)
@@ -661,6 +664,10 @@ class Portal:
                         sect[k] = 0
         else:
             vals = values or generate.gen_values(rng, ctx["level"], fmt, co, cf, faults)
+        for table in s.get("blank_tables", []):        # a table printed with every cell left blank
+            sect = vals.get(table)
+            if sect:
+                vals[table] = {k: ({m: None for m in v} if isinstance(v, dict) else None) for k, v in sect.items()}
         for item in s.get("blank_items", []):          # cells printed "/" (not applicable)
             ad = vals.get("active_disclosure") or {}
             if item in ad:
@@ -672,12 +679,15 @@ class Portal:
         for sect, paras in (s.get("extra_paras") or {}).items():
             prose[sect] = [*prose.get(sect, []), *paras]
         render = {"style": s.get("style", self.cfg.get("style", "official"))}
-        for k in ("number_format", "blank", "label_variants", "labels", "quirks"):
+        for k in ("number_format", "blank", "label_variants", "labels", "quirks", "omit_sections"):
             if k in s:
                 render[k] = s[k]
         if "t3_image" in render.get("quirks", ()):
             render["t3_image_src"] = self.family.image_src(it, 99)
             it.assets.append(self.family.asset_dir(it) + self.family.image_name(it, 99))
+        if "tables_as_images" in render.get("quirks", ()):   # found, but no table readable as text
+            render["table_image_srcs"] = {t: self.family.image_src(it, n) for t, n in (("t2", 97), ("t3", 98), ("t4", 99))}
+            it.assets += [self.family.asset_dir(it) + self.family.image_name(it, n) for n in (97, 98, 99)]
         it.report = {
             "title": it.title if show_title else None,
             "agency": ctx["agency"], "province": s.get("province", self.cfg["province"]),
@@ -1229,6 +1239,9 @@ class Portal:
         if "t3_image" in quirks:
             values["applications"] = None
             notes.append("table 3 only as an image")
+        if "tables_as_images" in quirks:
+            values = {k: None for k in values}
+            notes.append("tables 2, 3 and 4 only as images")
         if it.spec.get("note"):
             notes.append(it.spec["note"])
         fails = report_failures(values, fmt) if fmt != "legacy" else []
@@ -1260,6 +1273,10 @@ class Portal:
             "supersedes": versions[vi - 1].url if vi > 0 else None,
             "superseded_by": versions[vi + 1].url if vi + 1 < len(versions) else None,
             "lookalikes": lookalikes,
+            # planted for the indicators (issue 15): what a reader of the report would find wrong
+            "omitted_sections": list((r.get("render") or {}).get("omit_sections") or ()),
+            "blank_tables": list(it.spec.get("blank_tables", [])),
+            "prose_copied_from": self.item_by_key(it.spec["copies_prose"]).url if it.spec.get("copies_prose") else None,
             "charset": self.page_charset(it),
             "needs_browser": self.site_flags()["needs_browser"],
         }

@@ -20,7 +20,9 @@ schema.LABEL_VARIANTS), ``labels`` (per-key overrides), ``number_format`` ("plai
 "fullwidth"), ``blank`` (text printed in a blank cell: "" or "/" ...), ``quirks``:
 ``merge_single_value_rows`` (table 3: a row whose only value is the first column prints it
 once in a cell spanning the seven columns), ``omit_blank_cells`` (table 3: a row with no value
-carries no value cells at all), ``t3_image`` (table 3 only as an image: ``t3_image_src``).
+carries no value cells at all), ``t3_image`` (table 3 only as an image: ``t3_image_src``),
+``tables_as_images`` (tables 2, 3 and 4 only as images: ``table_image_srcs`` {"t2", "t3", "t4"});
+``omit_sections`` (section keys whose heading and body the report leaves out).
 """
 
 from __future__ import annotations
@@ -298,33 +300,43 @@ def render_report(report: dict, style: str | None = None, *, with_title: bool = 
     number_format, blank = opts.get("number_format", "plain"), opts.get("blank", "")
     num = lambda v: fmt_number(v, number_format, blank)  # noqa: E731
     quirks = opts.get("quirks") or ()
+    omitted = set(opts.get("omit_sections") or ())
 
-    out.append(_para(L["h.overview"], style, "h"))
-    out += _paras(prose.get("overview"), style)
+    images = opts.get("table_image_srcs") if "tables_as_images" in quirks else None
 
-    out.append(_para(L["h.active_disclosure"], style, "h"))
-    out += _paras(prose.get("active_disclosure"), style)
-    if report.get("active_disclosure") is not None:
-        out.append(tables_html("t2", report["active_disclosure"], fmt, L, num, style))
+    def image(kind: str) -> str:
+        return (f'<p style="text-align:center;"><img src="{escape(images[kind])}" '
+                f'alt="" width="600" border="0"/></p>')
 
-    out.append(_para(L["h.applications"], style, "h"))
-    out += _paras(prose.get("applications"), style)
-    if "t3_image" in quirks:
+    def section(key: str, body: list[str]) -> list[str]:
+        """A section's heading and body, or nothing where the report leaves the section out."""
+        return [] if key in omitted else [_para(L[f"h.{key}"], style, "h"), *body]
+
+    out += section("overview", _paras(prose.get("overview"), style))
+    body = _paras(prose.get("active_disclosure"), style)
+    if images:
+        body.append(image("t2"))
+    elif report.get("active_disclosure") is not None:
+        body.append(tables_html("t2", report["active_disclosure"], fmt, L, num, style))
+    out += section("active_disclosure", body)
+    body = _paras(prose.get("applications"), style)
+    if images:
+        body.append(image("t3"))
+    elif "t3_image" in quirks:
         src = opts.get("t3_image_src", "table3.png")
-        out.append(f'<p style="text-align:center;"><img src="{escape(src)}" '
-                   f'alt="" width="600" border="0"/></p>')
+        body.append(f'<p style="text-align:center;"><img src="{escape(src)}" '
+                    f'alt="" width="600" border="0"/></p>')
     elif report.get("applications") is not None:
-        out.append(tables_html("t3", report["applications"], fmt, L, num, style, quirks))
-
-    out.append(_para(L["h.reviews_litigation"], style, "h"))
-    out += _paras(prose.get("reviews_litigation"), style)
-    if report.get("reviews_litigation") is not None:
-        out.append(tables_html("t4", report["reviews_litigation"], fmt, L, num, style))
-
-    out.append(_para(L["h.problems"], style, "h"))
-    out += _paras(prose.get("problems"), style)
-    out.append(_para(L["h.other_matters"], style, "h"))
-    out += _paras(prose.get("other_matters"), style)
+        body.append(tables_html("t3", report["applications"], fmt, L, num, style, quirks))
+    out += section("applications", body)
+    body = _paras(prose.get("reviews_litigation"), style)
+    if images:
+        body.append(image("t4"))
+    elif report.get("reviews_litigation") is not None:
+        body.append(tables_html("t4", report["reviews_litigation"], fmt, L, num, style))
+    out += section("reviews_litigation", body)
+    out += section("problems", _paras(prose.get("problems"), style))
+    out += section("other_matters", _paras(prose.get("other_matters"), style))
     out += _paras(prose.get("closing"), style, "right")
     return "\n".join(out)
 

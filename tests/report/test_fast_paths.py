@@ -233,6 +233,15 @@ def test_text_forms_equal_their_definitions(text):
     assert C.norm_label(text) == C.squash(text).translate(C._LABEL_TABLE)
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(ODD) | st.characters(), max_size=45))
+def test_a_norm_kept_from_a_cells_reading_equals_its_definition(text):
+    """Reading a short label cell keeps its norm (cells._read): the norm computed on its own."""
+    forget()
+    cell = C.Cell(text)
+    assert cell.norm == C.squash(cell.text).translate(C._LABEL_TABLE)
+
+
 @given(st.integers(min_value=0, max_value=10**12), st.integers(min_value=0, max_value=3))
 def test_plain_numbers_read_as_the_number_pattern_reads_them(n, zeros):
     printed = "0" * zeros + str(n)

@@ -221,7 +221,7 @@ def test_render_styles_carry_the_values(sb, style):
     html = render_report({**sb.truth.reports[0], "prose": {}, "render": {}}, style="thead")
     assert "<thead>" in html and "<th" in html
     for e in sb.truth.reports[:12]:
-        if e["format"] != "legacy":
+        if e["format"] != "legacy" and e["applications"] is not None:   # tables printed as tables
             html = render_report({**e, "prose": {}, "render": {}}, style="split")
             assert html.count("<table") == (8 if e["format"] == "2019" else 7)   # 4|5 + 2 + 1
 
