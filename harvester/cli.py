@@ -1,6 +1,7 @@
 """`harvester`: a thin command line over the Python API of the same names.
 
-    harvester crawl [--province P] [--site ID]... [--year Y] [--db PATH] [--sandbox] [--proxy URL]
+    harvester crawl [--province P] [--site ID]... [--year Y] [--db PATH] [--sandbox] [--proxy URL] [--workers URL]
+    harvester worker --redis URL [--proxy URL]
     harvester parse PATH_OR_URL [--json]
     harvester sandbox [--port N] [--national] [--latency] [--no-walls]
     harvester registry list|stats|import
@@ -100,8 +101,11 @@ def check_url(url: str, what: str) -> str:
               help="Override a Scrapy setting, e.g. --set DOWNLOAD_DELAY=2 (repeatable).")
 @click.option("--log-level", default="WARNING", show_default=True,
               type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False))
+@click.option("--workers", metavar="REDIS_URL",
+              help="Share the run with `harvester worker` processes through Redis (redis://HOST:PORT/DB): "
+                   "they fetch, this process stores (docs/fleet.md).")
 def crawl(province, sites, years, db, sandbox, proxy, registry_path, full, record_columns, recheck_all, overrides,
-          log_level):
+          log_level, workers):
     """Crawl registry sites and store their annual reports."""
     from harvester.crawl import crawl as run_crawl
     from harvester.dbcheck import check_writable
@@ -123,17 +127,44 @@ def crawl(province, sites, years, db, sandbox, proxy, registry_path, full, recor
         raise UserError(str(e)) from None
     if proxy:
         proxy = check_url(proxy, "--proxy")
+    if workers:
+        from harvester.fleet import FleetError, connect
+
+        try:
+            connect(workers).close()
+        except FleetError as e:
+            raise UserError(f"--workers: {e}") from None
     try:
         summary = run_crawl(db, province=province, sites=list(sites) or None, years=list(years) or None,
                             sandbox=sandbox, proxy=proxy, registry_path=registry_path, full=full,
                             recheck_all=recheck_all, record_columns=record_columns,
-                            log_level=log_level.upper(), settings=settings or None)
+                            log_level=log_level.upper(), settings=settings or None, workers=workers)
     except (registry.RegistryError, RunLocked, ScheduleError) as e:
         raise UserError(str(e)) from None
     for line in summary.lines():
         click.echo(line)
     if summary.status != "finished":  # a site broke or the run was stopped: say so to a scheduler
         sys.exit(3)
+
+
+@main.command()
+@click.option("--redis", "url", required=True, metavar="REDIS_URL", help="The fleet's Redis: redis://HOST:PORT/DB.")
+@click.option("--proxy", help="This worker's proxy for every request (default: the run's).")
+@click.option("--wait", default=600.0, show_default=True, type=click.FloatRange(0),
+              help="Seconds to wait for a run to join.")
+@click.option("--log-level", default="WARNING", show_default=True,
+              type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False))
+def worker(url, proxy, wait, log_level):
+    """Walk sites of the run a `harvester crawl --workers URL` shares through Redis, until it ends."""
+    from harvester.fleet import FleetError, work
+
+    if proxy:
+        proxy = check_url(proxy, "--proxy")
+    try:
+        done = work(url, proxy=proxy, log_level=log_level.upper(), wait=wait)
+    except FleetError as e:
+        raise UserError(str(e)) from None
+    click.echo(f"worker {done['worker']}: run {done['run']}: {done['requests']} request(s), {done['items']} item(s)")
 
 
 @main.command()

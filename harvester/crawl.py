@@ -110,6 +110,7 @@ def crawl(
     full: bool = False,
     recheck_all: bool = False,
     record_columns: bool = False,
+    workers: str | None = None,
 ) -> RunSummary:
     """Crawl the registry sites matching `province` / `sites` into `db`; returns the summary.
 
@@ -120,7 +121,9 @@ def crawl(
     conditional requests on the schedule of harvester/recheck.py); `recheck_all=True` asks
     again for every known page; `full=True` re-crawls everything. The columns discovery finds are
     kept in the database (the next run on it goes straight there); `record_columns=True` also
-    writes them into the registry file (never on a sandbox run).
+    writes them into the registry file (never on a sandbox run). With `workers` (a Redis URL)
+    the sites are walked by `harvester worker` processes and this one stores what they send
+    (harvester/fleet.py).
     """
     from harvester.dbcheck import check_writable
     from harvester.settingscheck import check_settings
@@ -151,7 +154,7 @@ def crawl(
         with RunLock(db):
             summary = _crawl(db, chosen, province=province, sites=sites, years=years, sandbox=sandbox,
                              proxy=proxy, registry_path=registry_path, log_level=log_level, settings=settings,
-                             full=full, recheck_all=recheck_all)
+                             full=full, recheck_all=recheck_all, workers=workers)
             if record_columns and not sandbox:  # columns the sandbox made up never reach a registry
                 record_discoveries(db, chosen, registry_path)
     summary.skipped = skipped
@@ -163,7 +166,7 @@ def site_host(site) -> str:
 
 
 def _crawl(db: Path, chosen, *, province, sites, years, sandbox, proxy, registry_path, log_level, settings, full,
-           recheck_all=False):
+           recheck_all=False, workers=None):
     from scrapy.crawler import CrawlerProcess
     from scrapy.utils.project import get_project_settings
 
@@ -194,15 +197,12 @@ def _crawl(db: Path, chosen, *, province, sites, years, sandbox, proxy, registry
     if proxy:  # the browser goes through the same proxy as the downloader
         launch = dict(project.getdict("PLAYWRIGHT_LAUNCH_OPTIONS"), proxy={"server": proxy})
         project.set("PLAYWRIGHT_LAUNCH_OPTIONS", launch, priority="cmdline")
-    project.setdict({
-        "HARVESTER_DB": str(db), "HARVESTER_REGISTRY": str(registry_path), "HARVESTER_RUN_ID": run_id,
-        "HARVESTER_PROXY": proxy, "HARVESTER_YEARS": [int(y) for y in years or []],
-        "LOG_LEVEL": log_level,
-    }, priority="cmdline")
-    if sandbox:
-        project.setdict(SANDBOX_SETTINGS, priority="cmdline")
-    if settings:
-        project.setdict(settings, priority="cmdline")
+    project.setdict({"HARVESTER_DB": str(db), "HARVESTER_REGISTRY": str(registry_path), "HARVESTER_RUN_ID": run_id},
+                    priority="cmdline")
+    # what a fleet's workers are told too (harvester/fleet.py)
+    run_settings = {"HARVESTER_PROXY": proxy, "HARVESTER_YEARS": [int(y) for y in years or []], "LOG_LEVEL": log_level,
+                    **(SANDBOX_SETTINGS if sandbox else {}), **(settings or {})}
+    project.setdict(run_settings, priority="cmdline")
     reader = Store(db)  # pages stored before, read per site as it starts
     schedule = recheck.parse_schedule(project.get("HARVESTER_RECHECK"))
 
@@ -215,14 +215,19 @@ def _crawl(db: Path, chosen, *, province, sites, years, sandbox, proxy, registry
             page["due"] = page["kind"] == "page" and (
                 recheck_all or recheck.due(page["published"], page["last_checked"], schedule))
         return pages
-    process = CrawlerProcess(project)
-    crawler = process.create_crawler(HarvestSpider)
     progress.start(len(todo))
-    process.crawl(crawler, sites=todo, known=known, resume=set(resumed))
-    process.start()
-    reader.close()
+    if workers:  # the sites go to `harvester worker` processes through Redis; this one stores
+        from harvester import fleet
 
-    stats = crawler.stats.get_stats()
+        stats = fleet.serve(workers, run_id, todo, known=known, resume=set(resumed), settings=project,
+                            run_settings=run_settings)
+    else:
+        process = CrawlerProcess(project)
+        crawler = process.create_crawler(HarvestSpider)
+        process.crawl(crawler, sites=todo, known=known, resume=set(resumed))
+        process.start()
+        stats = crawler.stats.get_stats()
+    reader.close()
     store = Store(db)
     # sites the engine never finished (a stop signal, an engine error) stay to be resumed
     store.db.execute("update crawl_sites set status = 'interrupted' where run_id = ? and status = 'running'",

@@ -139,3 +139,6 @@ HARVESTER_FILE_READERS = 2
 HARVESTER_FILE_MAXSIZE = 64 * 1024 * 1024
 # The crawl_runs row this process writes into (set by `harvester crawl`; absent: a new run).
 HARVESTER_RUN_ID = None
+# A crawl shared by workers through Redis (harvester/fleet.py): seconds a worker's lease on a
+# site (and on a host) lives unless renewed; a dead worker's sites return to the queue after it.
+HARVESTER_FLEET_LEASE = 30.0

@@ -16,7 +16,10 @@ missing=""
 lean=""
 command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
 dpkg -s fonts-wqy-zenhei >/dev/null 2>&1 || missing="$missing fonts-wqy-zenhei"
-for pkg in libreoffice-writer-nogui libreoffice-calc-nogui tesseract-ocr tesseract-ocr-chi-sim poppler-utils; do
+# redis-server: the queue a crawl shared by several workers goes through (docs/fleet.md); the
+# tests start their own on a loopback port.
+for pkg in libreoffice-writer-nogui libreoffice-calc-nogui tesseract-ocr tesseract-ocr-chi-sim poppler-utils \
+           redis-server; do
     dpkg -s "$pkg" >/dev/null 2>&1 || lean="$lean $pkg"
 done
 if [ -n "$missing$lean" ]; then

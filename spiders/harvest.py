@@ -99,26 +99,32 @@ class HarvestSpider(scrapy.Spider):
 
     # --- sites as work items ------------------------------------------------------------------
     async def start(self):
+        for site in self._sites:
+            while len(self.ledgers) >= self.max_active:  # start new sites as earlier ones drain
+                await asyncio.sleep(0.05)
+            async for request in self.start_site(site, self._known(site.id), site.id in self._resume):
+                yield request
+
+    async def start_site(self, site, known: dict, resume: bool):
+        """One site's walker and its start requests (harvester/fleet.py's workers call it for
+        the sites they take from Redis)."""
         if self._walker_for is None:
             from scrapy.utils.misc import load_object
 
             self._walker_for = load_object(self.crawler.settings.get("HARVESTER_WALKER_FOR"))
-        for site in self._sites:
-            while len(self.ledgers) >= self.max_active:  # start new sites as earlier ones drain
-                await asyncio.sleep(0.05)
-            walker = self._walker_for(site).for_site(
-                self.crawler, site, known=self._known(site.id), stop_early=site.id not in self._resume,
-                years=self.years, max_list_pages=self.max_list_pages)
-            ledger = self.ledgers[site.id] = _Ledger(walker, SiteOutcome(site.id))
-            try:
-                async for request in walker.start():
-                    yield self.adopt(request, site.id)
-            except Exception as e:  # a walker that cannot start is that site's error, not the run's
-                logger.error("site %s could not start: %s: %s", site.id, type(e).__name__, e)
-                logger.debug("site %s: traceback", site.id, exc_info=True)
-                ledger.outcome.status, ledger.outcome.reason = "error", f"{type(e).__name__}: {e}"
-            ledger.started = True
-            self._maybe_done(site.id)
+        walker = self._walker_for(site).for_site(
+            self.crawler, site, known=known, stop_early=not resume,
+            years=self.years, max_list_pages=self.max_list_pages)
+        ledger = self.ledgers[site.id] = _Ledger(walker, SiteOutcome(site.id))
+        try:
+            async for request in walker.start():
+                yield self.adopt(request, site.id)
+        except Exception as e:  # a walker that cannot start is that site's error, not the run's
+            logger.error("site %s could not start: %s: %s", site.id, type(e).__name__, e)
+            logger.debug("site %s: traceback", site.id, exc_info=True)
+            ledger.outcome.status, ledger.outcome.reason = "error", f"{type(e).__name__}: {e}"
+        ledger.started = True
+        self._maybe_done(site.id)
 
     def adopt(self, request: scrapy.Request, site_id: str) -> scrapy.Request:
         """Route a walker's request back to it: callbacks are named in meta, so the request
