@@ -684,8 +684,8 @@ def work(url: str, *, proxy: str | None = None, log_level: str = "WARNING", wait
     project.setdict(run_settings, priority="cmdline")
     middlewares = dict(project.getdict("DOWNLOADER_MIDDLEWARES"), **{"harvester.fleet.HostLeaseMiddleware": 950})
     project.setdict({
-        "ITEM_PIPELINES": {"pipelines.parse.ParsePipeline": 100, "pipelines.classify.ClassifyPipeline": 200,
-                           "harvester.fleet.OutboxPipeline": 900},
+        "ITEM_PIPELINES": {"pipelines.parse.ParsePipeline": 100, "pipelines.files.AttachmentPipeline": 150,
+                           "pipelines.classify.ClassifyPipeline": 200, "harvester.fleet.OutboxPipeline": 900},
         "DOWNLOADER_MIDDLEWARES": middlewares,
         "DUPEFILTER_CLASS": "harvester.fleet.FleetDupeFilter",
         "EXTENSIONS": {"harvester.progress.Progress": None},  # the coordinator shows the run's progress
