@@ -202,6 +202,8 @@ def _crawl(db: Path, chosen, *, province, sites, years, sandbox, proxy, registry
         project.setdict(SANDBOX_SETTINGS, priority="cmdline")
     if settings:
         project.setdict(settings, priority="cmdline")
+    if full or recheck_all:  # every portal's robots.txt asked for again too
+        project.set("HARVESTER_ROBOTS_MAX_AGE", 0, priority="cmdline")
     reader = Store(db)  # pages stored before, read per site as it starts
     schedule = recheck.parse_schedule(project.get("HARVESTER_RECHECK"))
 

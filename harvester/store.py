@@ -112,6 +112,12 @@ SCHEMA = {
          "finished": str},
         {"pk": ("run_id", "site_id"), "foreign_keys": [("run_id", "crawl_runs", "id")]},
     ),
+    # Each portal's robots.txt as last fetched (harvester.middlewares.CachedRobotsTxtMiddleware):
+    # a run within HARVESTER_ROBOTS_MAX_AGE of the fetch obeys these rules without asking again.
+    "robots": (
+        {"origin": str, "url": str, "status": int, "body": bytes, "fetched": str},
+        {"pk": "origin"},
+    ),
 }
 
 
@@ -425,6 +431,16 @@ class Store:
                 for row in self.db.query(
                     "select url, etag, last_modified, twins, published, last_checked, last_seen, kind "
                     "from report_sources where site_id = ?", [site_id])}
+
+    def robots_since(self, since: str) -> dict[str, bytes]:
+        """{origin: robots.txt body} of the robots files fetched at or after `since`."""
+        return {r["origin"]: r["body"] or b"" for r in self.db.query(
+            "select origin, body from robots where fetched >= ?", [since])}
+
+    def save_robots(self, rows: list[dict]):
+        """Robots files fetched by a run ({"origin", "url", "status", "body", "fetched"}), in one write."""
+        if rows:
+            self.db["robots"].upsert_all(rows, pk="origin")
 
     def _save_source(self, source: dict, seen: str):
         table = self.db["report_sources"]
