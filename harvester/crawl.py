@@ -216,10 +216,19 @@ def _crawl(db: Path, chosen, *, province, sites, years, sandbox, proxy, registry
             page["due"] = page["kind"] == "page" and (
                 recheck_all or recheck.due(page["published"], page["last_checked"], schedule))
         return pages
+
+    def lists(site_id: str) -> dict:
+        """The site's sub-columns walked before, each marked due or not for a walk on this run."""
+        if full or recheck_all:
+            return {}
+        walks, pages = reader.known_lists(site_id), known(site_id)
+        for url, walk in walks.items():
+            walk["due"] = recheck.list_due(url, walks, pages, schedule)
+        return walks
     process = CrawlerProcess(project)
     crawler = process.create_crawler(HarvestSpider)
     progress.start(len(todo))
-    process.crawl(crawler, sites=todo, known=known, resume=set(resumed))
+    process.crawl(crawler, sites=todo, known=known, lists=lists, resume=set(resumed))
     process.start()
     reader.close()
 

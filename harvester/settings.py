@@ -129,7 +129,10 @@ HARVESTER_MAX_LIST_PAGES = 2000
 HARVESTER_ACTIVE_SITES = 128
 # When a stored report page is asked for again, by its age (harvester/recheck.py): pairs of
 # AGE_DAYS:INTERVAL_DAYS. Young reports every run, a year-old one weekly, older ones every 90
-# days; `harvester crawl --recheck-all` asks for every known page.
+# days; `harvester crawl --recheck-all` asks for every known page. Sub-columns (a year's list,
+# a body's list) are walked again on the same schedule by the newest report they showed, at
+# once when a report they hold is due, and a body's list on every run from January to March
+# until it shows that year's report (recheck.list_due); --recheck-all walks every list.
 HARVESTER_RECHECK = "90:0,365:7,*:90"
 # How long a portal's robots.txt is obeyed as last fetched before it is asked for again (days;
 # 0: every run). `harvester crawl --recheck-all` and `--full` ask again.

@@ -51,6 +51,7 @@ class SiteOutcome:
     report_pages: int = 0  # pages handed to the pipelines as report candidates
     column_found: bool = False
     reason: str | None = None
+    lists: dict = field(default_factory=dict)  # what its list pages showed (ReportSpider.walks)
 
 
 @dataclass
@@ -70,13 +71,15 @@ class HarvestSpider(scrapy.Spider):
 
     def __init__(self, sites: list | None = None, province: str | None = None, site: str | None = None,
                  known: Callable[[str], dict] | None = None, resume: set[str] | None = None,
-                 walker_for: Callable | None = None, *args, **kwargs):
+                 walker_for: Callable | None = None, lists: Callable[[str], dict] | None = None, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._sites = sites
         self._province, self._site_ids = province, [s for s in (site or "").split(",") if s]
         # known(site_id) -> {url: {"etag", "last_modified", "twins"}}: pages stored before (read
         # on demand from the database by harvester.crawl, so nothing here holds them all).
         self._known = known or (lambda site_id: {})
+        # lists(site_id) -> {url: {..., "due"}}: sub-columns walked before (harvester/recheck.py)
+        self._lists = lists or (lambda site_id: {})
         self._resume = resume or set()  # sites an interrupted run left: walked in full
         self._walker_for = walker_for
         self.ledgers: dict[str, _Ledger] = {}
@@ -108,7 +111,8 @@ class HarvestSpider(scrapy.Spider):
                 await asyncio.sleep(0.05)
             walker = self._walker_for(site).for_site(
                 self.crawler, site, known=self._known(site.id), stop_early=site.id not in self._resume,
-                years=self.years, max_list_pages=self.max_list_pages)
+                years=self.years, max_list_pages=self.max_list_pages,
+                lists=self._lists(site.id) if site.id not in self._resume else {})
             ledger = self.ledgers[site.id] = _Ledger(walker, SiteOutcome(site.id))
             try:
                 async for request in walker.start():
@@ -212,6 +216,7 @@ class HarvestSpider(scrapy.Spider):
         del self.ledgers[site_id]
         self.finished.append(site_id)
         outcome, walker = ledger.outcome, ledger.walker
+        outcome.lists = walker.walks
         if outcome.status == "finished" and not walker.site.columns and not outcome.column_found:
             outcome.reason = ("no page of the portal answered" if not outcome.answered else
                               "no annual-report column found: " + "; ".join(walker.discovery["notes"]))

@@ -49,3 +49,39 @@ def test_robots_txt_is_kept_a_day_and_its_rules_still_obeyed(sandbox, tmp_path):
 
     _, fourth = crawl(sandbox, db, site, "--recheck-all")  # asks for everything again
     assert fourth.count(robots) == 1
+
+
+def test_archive_lists_wait_for_their_schedule_and_new_reports_are_still_found(sandbox, tmp_path):
+    """咸宁's column is split by year, and each year by body (16 lists). A day after a full walk
+    only the column is read; a late report in an old year's list is found when that list is due
+    (here: 100 days later, as if time had passed); the list it made young is then read on every
+    run, so the next late report there is found at once; --recheck-all walks every list."""
+    site, db = "hb-xianning", tmp_path / "r.db"
+    column = "http://www.xianning.gov.cn/xxgk/xxgknb/"
+    _, first = crawl(sandbox, db, site)
+    lists = {u for u in first if u.startswith(column + "20") and u.endswith("/")}
+    assert len(lists) >= 16
+
+    _, second = crawl(sandbox, db, site)
+    assert column in second, "the column itself is read on every run"
+    assert not lists & set(second), "an archive list was walked again a day after its walk"
+
+    late = sandbox.publish(site, {"year": 2024, "column": "y2024szbm", "agency": "咸宁市审计局", "short": "市审计局",
+                                  "we": "我局", "level": "部门"})
+    _, third = crawl(sandbox, db, site)
+    assert late["url"] not in third, "the 2024 departments' list is not due a day after its walk"
+
+    with sqlite3.connect(db) as con:  # 100 days pass for the lists (the reports' checks stay recent)
+        con.execute("update list_walks set walked = datetime('now', '-100 days')")
+    out, fourth = crawl(sandbox, db, site)
+    assert late["url"] in fourth and "new 1," in out
+    assert rows(db, "select count(*) n from reports where url = ?", [late["url"]]) == [{"n": 1}]
+
+    later = sandbox.publish(site, {"year": 2024, "column": "y2024szbm", "agency": "咸宁市统计局", "short": "市统计局",
+                                   "we": "我局", "level": "部门"})
+    out, fifth = crawl(sandbox, db, site)  # the list now shows a report published today: read every run
+    assert later["url"] in fifth and "new 1," in out
+    assert column + "2024/szbm/" in fifth and column + "2021/" not in fifth, "only the young list's branch is walked"
+
+    _, sixth = crawl(sandbox, db, site, "--recheck-all")
+    assert lists <= set(sixth), "--recheck-all walks every list"
