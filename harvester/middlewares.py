@@ -119,9 +119,10 @@ class CachedRobotsTxtMiddleware(RobotsTxtMiddleware):
 
     Why: an unchanged re-crawl of a portal is often one or two list pages; asking for its
     robots.txt on every run would be a third of it. The rules are obeyed all the same: a kept
-    file is parsed exactly as a fetched one. Only answers that say what the rules are (2xx,
-    404/410: no rules, a file the browser read behind a JavaScript wall) are kept; an error or a
-    timeout is asked again on the next run.
+    file is parsed exactly as a fetched one. Only answers that say what the rules are (2xx, and
+    404/410: no rules) are kept; an error or a timeout is asked again on the next run, and so is
+    a file behind a JavaScript wall (the browser answers with the wall's status): that visit is
+    what passes the wall for the portal's pages, whose browser context keeps the wall's cookie.
     What a run fetched is written once, when it ends (no second writer while the store writes).
     """
 
@@ -148,9 +149,7 @@ class CachedRobotsTxtMiddleware(RobotsTxtMiddleware):
         return await super().robot_parser(request)
 
     async def _parse_robots(self, response, netloc, request):
-        # a file behind a JavaScript wall is kept as the browser read it (the status is the wall's)
-        through_wall = bool(response.request is not None and response.meta.get("harvester_challenge"))
-        if 200 <= response.status < 300 or response.status in self.KEPT_STATUSES or through_wall:
+        if 200 <= response.status < 300 or response.status in self.KEPT_STATUSES:
             origin = f"{urlparse_cached(request).scheme}://{netloc}"
             self.fetched.append({"origin": origin, "url": response.url, "status": response.status,
                                  "body": response.body, "fetched": utcnow()})

@@ -115,7 +115,7 @@ SCHEMA = {
     # What each list page of a site's columns showed (spiders/base.py, harvester.recheck.list_due):
     # an archive sub-column (an old year's list, a body's list with nothing due) is not walked
     # again until it is due. `entries` and `subcolumns` are JSON lists, gathered over runs.
-    "list_walks": (
+    "crawl_lists": (
         {"site_id": str, "url": str, "year": int, "newest": str, "entries": str, "subcolumns": str,
          "walked": str},
         {"pk": ("site_id", "url")},
@@ -442,10 +442,10 @@ class Store:
 
     def known_lists(self, site_id: str) -> dict[str, dict]:
         """{url: {"year", "newest", "entries", "subcolumns", "walked"}} of a site's walked lists."""
-        if not self.db["list_walks"].exists():
+        if not self.db["crawl_lists"].exists():
             return {}
         return {r["url"]: dict(r, entries=json.loads(r["entries"] or "[]"), subcolumns=json.loads(r["subcolumns"] or "[]"))
-                for r in self.db.query("select url, year, newest, entries, subcolumns, walked from list_walks "
+                for r in self.db.query("select url, year, newest, entries, subcolumns, walked from crawl_lists "
                                        "where site_id = ?", [site_id])}
 
     def save_list_walks(self, site_id: str, walks: dict[str, dict], walked: str):
@@ -462,7 +462,7 @@ class Store:
                                                ensure_ascii=False),
                          "subcolumns": json.dumps(list(dict.fromkeys(old.get("subcolumns", []) + walk["subcolumns"])),
                                                   ensure_ascii=False)})
-        self.db["list_walks"].upsert_all(rows, pk=("site_id", "url"))
+        self.db["crawl_lists"].upsert_all(rows, pk=("site_id", "url"))
 
     def robots_since(self, since: str) -> dict[str, bytes]:
         """{origin: robots.txt body} of the robots files fetched at or after `since`."""

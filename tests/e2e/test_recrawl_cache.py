@@ -72,7 +72,7 @@ def test_archive_lists_wait_for_their_schedule_and_new_reports_are_still_found(s
     assert late["url"] not in third, "the 2024 departments' list is not due a day after its walk"
 
     with sqlite3.connect(db) as con:  # 100 days pass for the lists (the reports' checks stay recent)
-        con.execute("update list_walks set walked = datetime('now', '-100 days')")
+        con.execute("update crawl_lists set walked = datetime('now', '-100 days')")
     out, fourth = crawl(sandbox, db, site)
     assert late["url"] in fourth and "new 1," in out
     assert rows(db, "select count(*) n from reports where url = ?", [late["url"]]) == [{"n": 1}]
