@@ -458,9 +458,9 @@ class Store:
             dates = [d for d in (walk.get("newest"), old.get("newest")) if d]
             rows.append({"site_id": site_id, "url": url, "walked": walked,
                          "year": walk.get("year") or old.get("year"), "newest": max(dates) if dates else None,
-                         "entries": json.dumps(list(dict.fromkeys(old.get("entries", []) + walk["entries"])),
+                         "entries": json.dumps(list(dict.fromkeys([*old.get("entries", []), *walk["entries"]])),
                                                ensure_ascii=False),
-                         "subcolumns": json.dumps(list(dict.fromkeys(old.get("subcolumns", []) + walk["subcolumns"])),
+                         "subcolumns": json.dumps(list(dict.fromkeys([*old.get("subcolumns", []), *walk["subcolumns"]])),
                                                   ensure_ascii=False)})
         self.db["crawl_lists"].upsert_all(rows, pk=("site_id", "url"))
 

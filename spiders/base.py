@@ -116,8 +116,9 @@ class ReportSpider(scrapy.Spider):
         # Sub-columns walked by earlier runs ({url: {..., "due"}}): one not due for a walk by the
         # schedule of harvester/recheck.py (an old year's list, say) is left unread.
         self.lists: dict[str, dict] = {}
-        # What this run's list pages showed, per list ({url: {"entries", "subcolumns", "newest",
-        # "year"}}): stored when the site is done (pipelines/store.py), read by the next run.
+        # What this run's list pages showed, per list ({url: {"entries": {url: None},
+        # "subcolumns": {url: None}, "newest", "year"}}): stored when the site is done
+        # (pipelines/store.py), read by the next run.
         self.walks: dict[str, dict] = {}
         self.stop_early = stop_early
         self.list_pages: set[str] = set()  # canonical URLs of list pages: never fetched as reports
@@ -331,9 +332,9 @@ class ReportSpider(scrapy.Spider):
 
     def note_walk(self, column: str, entries: list[dict], subcolumns: list[str], year: int | None):
         """One list page read: what it showed joins its list's record of this run."""
-        walk = self.walks.setdefault(column, {"entries": [], "subcolumns": [], "newest": None, "year": year})
-        walk["entries"] += [e["url"] for e in entries if e["url"] not in walk["entries"]]
-        walk["subcolumns"] += [u for u in subcolumns if u not in walk["subcolumns"]]
+        walk = self.walks.setdefault(column, {"entries": {}, "subcolumns": {}, "newest": None, "year": year})
+        walk["entries"].update(dict.fromkeys(e["url"] for e in entries))  # dicts: ordered sets
+        walk["subcolumns"].update(dict.fromkeys(subcolumns))
         dates = [d for d in [walk["newest"], *(e.get("published") for e in entries)] if d]
         walk["newest"] = max(dates) if dates else None
 
