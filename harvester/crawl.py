@@ -53,6 +53,7 @@ class RunSummary:
     resumed: list[str] = field(default_factory=list)  # walked in full: an interrupted run left them
     continued: list[str] = field(default_factory=list)  # finished by the interrupted run this one continues
     skipped: list[str] = field(default_factory=list)  # registry sites the sandbox does not serve
+    lists_not_due: int = 0  # archive sub-columns left unread, not due by harvester/recheck.py
 
     def lines(self) -> list[str]:
         out = [f"run {self.run_id}: {len(self.sites)} site(s), {self.requests} request(s)"]
@@ -81,6 +82,9 @@ class RunSummary:
             out.append("reports by year: " + ", ".join(
                 f"{y or '?'}: {n}" for y, n in sorted(by_year.items(), key=lambda kv: kv[0] or 0)))
         out.append("reports: " + ", ".join(f"{k} {v}" for k, v in self.outcomes.items()))
+        if self.lists_not_due:
+            out.append(f"archive lists not due for a walk, left unread: {self.lists_not_due} "
+                       "(their reports are not counted above; --recheck-all walks them)")
         out.append(f"pages that were not reports: {self.non_reports}")
         out.append(f"errors: {len(self.errors)}")
         for e in self.errors[:20]:
@@ -279,7 +283,7 @@ def finish(db: Path, run_id: int, chosen, stats: dict) -> RunSummary:
     started = store.db["crawl_runs"].get(run_id)["started"]
     ids = [s.id for s in chosen]
     summary = RunSummary(run_id=run_id, db=db.resolve(), sites=ids, outcomes=outcomes, requests=requests,
-                         status=status)
+                         status=status, lists_not_due=int(total.get("harvester/lists_not_due", 0)))
     known_columns = {s.id for s in chosen if s.columns}
     summary.portals = {
         "walked": len(site_rows),

@@ -116,6 +116,7 @@ class ReportSpider(scrapy.Spider):
         # Sub-columns walked by earlier runs ({url: {..., "due"}}): one not due for a walk by the
         # schedule of harvester/recheck.py (an old year's list, say) is left unread.
         self.lists: dict[str, dict] = {}
+        self.lists_left: set[str] = set()  # those left unread on this run
         # What this run's list pages showed, per list ({url: {"entries": {url: None},
         # "subcolumns": {url: None}, "newest", "year"}}): stored when the site is done
         # (pipelines/store.py), read by the next run.
@@ -261,7 +262,7 @@ class ReportSpider(scrapy.Spider):
         walker = cls.for_site(self.crawler, self.site, known=self.known, stop_early=self.stop_early,
                               years=self.years, max_list_pages=self.max_list_pages, lists=self.lists)
         walker.list_pages, walker.entries_seen, walker.discovery = self.list_pages, self.entries_seen, self.discovery
-        walker.walks = self.walks
+        walker.walks, walker.lists_left = self.walks, self.lists_left
         self.successor = walker
         return walker
 
@@ -325,7 +326,9 @@ class ReportSpider(scrapy.Spider):
         years = self.link_years(response, subcolumns) if subcolumns else {}
         for url in subcolumns:
             if self.archived(url):
-                self.crawler.stats.inc_value("harvester/lists_not_due")
+                if url not in self.lists_left:  # counted once a run, however often it is linked
+                    self.lists_left.add(url)
+                    self.crawler.stats.inc_value("harvester/lists_not_due")
                 continue
             yield self.column_request(url, list_year=years.get(url) or year)
         self.note_walk(column, wanted, subcolumns, year)

@@ -6,6 +6,7 @@ runs in this process, so the test can change the portals between runs.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from urllib.parse import urlsplit
 
@@ -62,8 +63,11 @@ def test_archive_lists_wait_for_their_schedule_and_new_reports_are_still_found(s
     lists = {u for u in first if u.startswith(column + "20") and u.endswith("/")}
     assert len(lists) >= 16
 
-    _, second = crawl(sandbox, db, site)
+    out, second = crawl(sandbox, db, site)
     assert column in second, "the column itself is read on every run"
+    # the column links 2024年度 … 2021年度 (and their bodies' lists), the 2020 and 2019 folders
+    left = re.search(r"archive lists not due for a walk, left unread: (\d+) ", out)
+    assert left and int(left.group(1)) >= 6, out
     assert not lists & set(second), "an archive list was walked again a day after its walk"
 
     late = sandbox.publish(site, {"year": 2024, "column": "y2024szbm", "agency": "咸宁市审计局", "short": "市审计局",
