@@ -96,7 +96,8 @@ def check_url(url: str, what: str) -> str:
               help="Write the annual-report columns discovery finds into the registry file (they are always "
                    "kept in the database, and the next run on it uses them).")
 @click.option("--recheck-all", is_flag=True,
-              help="Ask again for every known report page (default: by its age, see HARVESTER_RECHECK).")
+              help="Ask again for every known report page, walk every sub-column and ask for every robots.txt "
+                   "(default: by age, see HARVESTER_RECHECK).")
 @click.option("--set", "overrides", multiple=True, metavar="NAME=VALUE",
               help="Override a Scrapy setting, e.g. --set DOWNLOAD_DELAY=2 (repeatable).")
 @click.option("--log-level", default="WARNING", show_default=True,
@@ -325,8 +326,8 @@ def export_command(db, out, province, year):
 def add_site(url, province, agency, homepage, registry_path, proxy, parent):
     """Add a portal to the registry by its annual-report column URL (or --homepage); a portal
     the registry has already gets the column recorded on its row."""
-    from harvester.discover import AddSiteError
-    from harvester.discover import add_site as add
+    from harvester.addsite import AddSiteError
+    from harvester.addsite import add_site as add
 
     url = check_url(url, "URL")
     if proxy:

@@ -54,6 +54,7 @@ class RunSummary:
     resumed: list[str] = field(default_factory=list)  # walked in full: an interrupted run left them
     continued: list[str] = field(default_factory=list)  # finished by the interrupted run this one continues
     skipped: list[str] = field(default_factory=list)  # registry sites the sandbox does not serve
+    lists_not_due: int = 0  # archive sub-columns left unread, not due by harvester/recheck.py
 
     def lines(self) -> list[str]:
         out = [f"run {self.run_id}: {len(self.sites)} site(s), {self.requests} request(s)"]
@@ -82,6 +83,9 @@ class RunSummary:
             out.append("reports by year: " + ", ".join(
                 f"{y or '?'}: {n}" for y, n in sorted(by_year.items(), key=lambda kv: kv[0] or 0)))
         out.append("reports: " + ", ".join(f"{k} {v}" for k, v in self.outcomes.items()))
+        if self.lists_not_due:
+            out.append(f"archive lists not due for a walk, left unread: {self.lists_not_due} "
+                       "(their reports are not counted above; --recheck-all walks them)")
         out.append(f"pages that were not reports: {self.non_reports}")
         out.append(f"errors: {len(self.errors)}")
         for e in self.errors[:20]:
@@ -203,6 +207,8 @@ def _crawl(db: Path, chosen, *, province, sites, years, sandbox, proxy, registry
     run_settings = {"HARVESTER_PROXY": proxy, "HARVESTER_YEARS": [int(y) for y in years or []], "LOG_LEVEL": log_level,
                     **(SANDBOX_SETTINGS if sandbox else {}), **(settings or {})}
     project.setdict(run_settings, priority="cmdline")
+    if full or recheck_all:  # every portal's robots.txt asked for again too
+        project.set("HARVESTER_ROBOTS_MAX_AGE", 0, priority="cmdline")
     reader = Store(db)  # pages stored before, read per site as it starts
     schedule = recheck.parse_schedule(project.get("HARVESTER_RECHECK"))
 
@@ -215,16 +221,26 @@ def _crawl(db: Path, chosen, *, province, sites, years, sandbox, proxy, registry
             page["due"] = page["kind"] == "page" and (
                 recheck_all or recheck.due(page["published"], page["last_checked"], schedule))
         return pages
+
+    def lists(site_id: str) -> dict:
+        """The site's sub-columns walked before, each marked due or not for a walk on this run."""
+        if full or recheck_all:
+            return {}
+        walks, pages = reader.known_lists(site_id), known(site_id)
+        for url, walk in walks.items():
+            walk["due"] = recheck.list_due(url, walks, pages, schedule)
+        return walks
+
     progress.start(len(todo))
     if workers:  # the sites go to `harvester worker` processes through Redis; this one stores
         from harvester import fleet
 
-        stats = fleet.serve(workers, run_id, todo, known=known, resume=set(resumed), settings=project,
+        stats = fleet.serve(workers, run_id, todo, known=known, lists=lists, resume=set(resumed), settings=project,
                             run_settings=run_settings)
     else:
         process = CrawlerProcess(project)
         crawler = process.create_crawler(HarvestSpider)
-        process.crawl(crawler, sites=todo, known=known, resume=set(resumed))
+        process.crawl(crawler, sites=todo, known=known, lists=lists, resume=set(resumed))
         process.start()
         stats = crawler.stats.get_stats()
     reader.close()
@@ -280,7 +296,7 @@ def finish(db: Path, run_id: int, chosen, stats: dict) -> RunSummary:
     started = store.db["crawl_runs"].get(run_id)["started"]
     ids = [s.id for s in chosen]
     summary = RunSummary(run_id=run_id, db=db.resolve(), sites=ids, outcomes=outcomes, requests=requests,
-                         status=status)
+                         status=status, lists_not_due=int(total.get("harvester/lists_not_due", 0)))
     known_columns = {s.id for s in chosen if s.columns}
     summary.portals = {
         "walked": len(site_rows),

@@ -1,21 +1,19 @@
-"""Finding a portal's annual-report column, and adding a portal to the registry by URL.
+"""What a portal's pages tell about where its annual-report column is, and whose portal it is.
 
 Real portals put the column under 政府信息公开 (or 信息公开 / 政务公开), named 政府信息公开年报,
-年度报告, 信息公开年报 ... The link scoring here is pure (HTML in, URLs out) so the crawl's
-discovery path and `harvester add-site` share it.
+年度报告, 信息公开年报 ... Everything here is pure (HTML in, URLs or names out): the fetching is
+ReportSpider's discovery (spiders/base.py), which a crawl runs and `harvester add-site` runs
+through spiders/column.py, so the two find a column the same way.
 """
 
 from __future__ import annotations
 
 import re
-import ssl
-import urllib.request
-from datetime import date
 from urllib.parse import urljoin, urlsplit
 
 import lxml.html
 
-from harvester import agencies, registry
+from harvester import agencies
 from harvester.provinces import PROVINCES
 from harvester.report import places
 
@@ -121,48 +119,7 @@ def _unique(urls):
     return out
 
 
-# --- add-site ---------------------------------------------------------------------------------
-class AddSiteError(ValueError):
-    """A portal could not be added; the message says why."""
-
-
-def fetch(url: str, proxy: str | None = None, timeout: float = 30) -> tuple[str, str]:
-    """(final URL, decoded HTML) of one page, through the proxy if any (or http(s)_proxy).
-
-    Certificates are not verified, like Scrapy's downloader: many portals and proxies present
-    certificates no client trusts.
-    """
-    from harvester.report import decode_html
-
-    handlers = [urllib.request.HTTPSHandler(context=ssl._create_unverified_context())]
-    if proxy:
-        handlers.append(urllib.request.ProxyHandler({"http": proxy, "https": proxy}))
-    opener = urllib.request.build_opener(*handlers)
-    opener.addheaders = [("User-Agent", "gov-report-harvester/0.1 (add-site)")]
-    try:
-        with opener.open(url, timeout=timeout) as answer:
-            return answer.geturl(), decode_html(answer.read(), answer.headers.get("Content-Type"))
-    except (OSError, ValueError) as e:
-        raise AddSiteError(f"cannot fetch {url}: {getattr(e, 'reason', e)}") from None
-
-
-def find_column(homepage: str, proxy: str | None = None) -> str | None:
-    """Follow 政府信息公开 → 年报 from a homepage; the column URL, or None."""
-    url, html = fetch(homepage, proxy)
-    direct = column_links(html, url)
-    if direct:
-        return direct[0]
-    for section in disclosure_links(html, url)[:3]:
-        try:
-            section_url, section_html = fetch(section, proxy)
-        except AddSiteError:
-            continue
-        found = column_links(section_html, section_url)
-        if found:
-            return found[0]
-    return None
-
-
+# --- whose portal -------------------------------------------------------------------------------
 def guess_agency(html: str) -> str | None:
     """The agency a page names in its <title> or site name (…-柳州市柳南区人民政府)."""
     try:
@@ -191,102 +148,3 @@ def guess_province(text: str) -> str | None:
         if text.startswith((full, short)):
             return full
     return places.province_of(text)
-
-
-def site_id_for(url: str, existing: set[str]) -> str:
-    host = (urlsplit(url).hostname or "site").removeprefix("www.")
-    base = re.sub(r"\.gov\.cn$|\.com$|\.cn$", "", host).replace(".", "-")
-    candidate, n = base, 2
-    while candidate in existing:
-        candidate, n = f"{base}-{n}", n + 1
-    return candidate
-
-
-def add_site(url: str, *, province: str | None = None, agency: str | None = None, homepage: bool = False,
-             registry_path=registry.DEFAULT_PATH, proxy: str | None = None, parent: str | None = None) -> registry.Site:
-    """Add a portal by its column URL (or by its homepage with `homepage=True`).
-
-    Fetches the page, detects the CMS family, fills what the page tells (agency, level,
-    province). A portal the registry has already (same host, or a government of the same
-    name) gets the column recorded on its row; another body's portal (a department, a zone)
-    is appended as a new row under its government (`parent`, else found from its name),
-    marked unverified. Every government is in the registry with its division code, so a
-    government that is not is an error rather than a row without a code.
-    """
-    from spiders.generic import detect_family
-
-    column = find_column(url, proxy) if homepage else url
-    if not column:
-        raise AddSiteError(f"no 政府信息公开 → 年报 column found from {url}; give the column URL instead")
-    final, html = fetch(column, proxy)
-    agency = agency or guess_agency(html)
-    if not agency:
-        raise AddSiteError(f"cannot tell the agency from {column}: pass --agency")
-    full = registry.province_name(province) if province else guess_province(agency)
-    if not full:
-        raise AddSiteError(f"cannot tell the province of {agency}: pass --province")
-    parts = urlsplit(final)
-    sites = registry.load(registry_path)
-    family = detect_family(final, html)
-    how = f"added with harvester add-site from {url} on {date.today().isoformat()}" + (
-        " (column found from the homepage)" if homepage else "")
-    known = known_agency(sites, agency, full) or known_site(sites, parts.hostname or "", agency)
-    if known is not None:  # the portal is in the registry already: record its column there
-        if column in known.columns:
-            raise AddSiteError(f"{agency} is registry site {known.id} with that column already")
-        if known.columns:
-            raise AddSiteError(f"{agency} is registry site {known.id} with column {known.columns[0]} already; "
-                               f"edit {registry_path} to change it")
-        registry.set_columns(known.id, [column], registry_path, source=how, family=family)
-        return registry.get(known.id, registry_path)
-    parent = parent or parent_of(agency, full, sites)
-    site = registry.Site(
-        id=site_id_for(final, {s.id for s in sites}), agency=agency, province=full,
-        level=guess_level(agency, sites), homepage=f"{parts.scheme}://{parts.netloc}/", columns=[column],
-        parent=parent, family=family, spider="generic", verified=False, source=how,
-    )
-    if site.level in registry.GOVERNMENT_LEVELS:
-        # a government the registry does not list has no division code the page could tell us
-        raise AddSiteError(f"{agency} looks like a {site.level} government, but the registry has no such row; "
-                           "add it with its division code (harvester registry import) and run add-site again")
-    if not parent:
-        raise AddSiteError(f"cannot tell which government {agency} belongs to: pass --parent CODE "
-                           "(the division code of its government, see harvester registry list)")
-    if not any(s.code == parent for s in sites):
-        raise AddSiteError(f"--parent {parent} is not the code of any registry government")
-    registry.add(site, registry_path)
-    return site
-
-
-def known_site(sites, host: str, agency: str):
-    """The registry row of this agency whose homepage, other address or column is on `host`
-    (www. or not); a department's column on its government's host is not the government's."""
-    bare, text = host.removeprefix("www."), agencies.normalize(agency)
-    for site in sites:
-        if agencies.normalize(site.agency) != text:
-            continue
-        for url in [site.homepage, *site.alt_homepage, *site.columns]:
-            if url and (urlsplit(url).hostname or "").removeprefix("www.") == bare:
-                return site
-    return None
-
-
-def known_agency(sites, agency: str, province: str):
-    """The registry government of that very name in that province (its portal may have moved)."""
-    text = agencies.normalize(agency)
-    return next((s for s in sites if s.code and s.province == province and agencies.normalize(s.agency) == text), None)
-
-
-def parent_of(agency: str, province: str, sites) -> str:
-    """The code of the government an agency's name places it under: the longest registry
-    government whose name (without 人民政府) begins the agency's (西宁市城中区教育局 → 630103);
-    the province's own code when only the province is named."""
-    text = agencies.normalize(agency)
-    best, best_len = "", 0
-    for site in sites:
-        if not site.code or site.province != province:
-            continue
-        for form in agencies.government_forms(site.agency)[:1]:
-            if text.startswith(form) and len(form) > best_len and len(text) > len(form):
-                best, best_len = site.code, len(form)
-    return best

@@ -198,7 +198,7 @@ return 0
 
 
 # --- the coordinator: `harvester crawl --workers URL` -------------------------------------------
-def serve(url: str, run_id: int, sites: list, *, known, resume: set, settings, run_settings: dict,
+def serve(url: str, run_id: int, sites: list, *, known, lists=None, resume: set, settings, run_settings: dict,
           lease_ttl: float | None = None) -> dict:
     """Put the run's sites in Redis, store what the workers send until every site is done;
     returns the run's stats (the coordinator's pipelines' and the workers' summed)."""
@@ -221,7 +221,8 @@ def serve(url: str, run_id: int, sites: list, *, known, resume: set, settings, r
     # the run's sites, each with what its walker needs: the registry row and the pages stored before
     pipe = r.pipeline(transaction=False)
     for site in sites:
-        pipe.set(k.site(site.id), pickle.dumps({"site": site, "known": known(site.id), "resume": site.id in resume}))
+        pipe.set(k.site(site.id), pickle.dumps({"site": site, "known": known(site.id),
+                                                 "lists": lists(site.id) if lists else {}, "resume": site.id in resume}))
         pipe.hset(k.hostof, site.id, site_host(site))
     if sites:
         pipe.rpush(k.pending, *[s.id for s in sites])
@@ -417,7 +418,7 @@ class Fleet:
         return max(1, -(-(pending + active) // live))
 
     def claim(self, walking: int = 0):
-        """(site, known pages, resume, attempt) of the next site this worker may walk, or None."""
+        """(site, known pages, resume, attempt, sub-columns walked before) of the next site this worker may walk, or None."""
         if walking and walking >= self.fair_share():
             return None
         got = self._claim(keys=[self.k.pending, self.k.active], args=[self.id, self.ms, self.k.prefix, 50])
@@ -427,7 +428,7 @@ class Fleet:
         payload = pickle.loads(self.r.get(self.k.site(site_id)))
         self.attempts[site_id] = attempt
         self.hosts[site_id] = self.r.hget(self.k.hostof, site_id).decode()
-        return payload["site"], payload["known"], payload["resume"], attempt
+        return payload["site"], payload["known"], payload["resume"], attempt, payload.get("lists", {})
 
     def finish(self, site_id: str):
         """The site's outcome is sent: its lease goes, and its host's when no other site of it is walked."""
@@ -525,8 +526,8 @@ def _spider_class():
                     idle = min(idle * 2, 0.5)
                     continue
                 idle = 0.05
-                site, known, resume, _attempt = claim
-                async for request in self.start_site(site, known, resume):
+                site, known, resume, _attempt, lists = claim
+                async for request in self.start_site(site, known, resume, lists):
                     yield request
             fleet.stopped = True
             if self.ledgers:  # the run was stopped (the store process interrupted): nothing more is read

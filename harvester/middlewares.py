@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import sqlite3
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from scrapy import signals
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
+from scrapy.utils.httpobj import urlparse_cached
+from scrapy.utils.misc import build_from_crawler
 
 from harvester.browser import browser_context
+from harvester.items import utcnow
+from harvester.store import Store
+
+logger = logging.getLogger(__name__)
 
 
 def offline_public_suffixes():
@@ -98,3 +111,56 @@ class ChallengeMiddleware:
         headers = {k: v for k, v in request.headers.items()
                    if k.lower() not in (b"if-none-match", b"if-modified-since")}
         return request.replace(meta=meta, headers=headers, dont_filter=True)
+
+
+class CachedRobotsTxtMiddleware(RobotsTxtMiddleware):
+    """Scrapy's robots.txt middleware, with each portal's robots.txt kept in the harvest's
+    database (table `robots`) for HARVESTER_ROBOTS_MAX_AGE days.
+
+    Why: an unchanged re-crawl of a portal is often one or two list pages; asking for its
+    robots.txt on every run would be a third of it. The rules are obeyed all the same: a kept
+    file is parsed exactly as a fetched one. Only answers that say what the rules are (2xx, and
+    404/410: no rules) are kept; an error or a timeout is asked again on the next run, and so is
+    a file behind a JavaScript wall (the browser answers with the wall's status): that visit is
+    what passes the wall for the portal's pages, whose browser context keeps the wall's cookie.
+    What a run fetched is written once, when it ends (no second writer while the store writes).
+    """
+
+    KEPT_STATUSES = (404, 410)
+
+    def __init__(self, crawler):
+        super().__init__(crawler)
+        self.db_path = crawler.settings.get("HARVESTER_DB")
+        self.max_age = crawler.settings.getfloat("HARVESTER_ROBOTS_MAX_AGE", 1.0)
+        self.kept: dict[str, bytes] = {}
+        self.fetched: list[dict] = []
+        if self.max_age > 0 and self.db_path and Path(self.db_path).exists():
+            since = datetime.now(timezone.utc) - timedelta(days=self.max_age)
+            with contextlib.closing(Store(self.db_path)) as store:
+                self.kept = store.robots_since(since.replace(microsecond=0).isoformat())
+        crawler.signals.connect(self.save, signal=signals.spider_closed)
+
+    async def robot_parser(self, request):
+        url = urlparse_cached(request)
+        body = self.kept.get(f"{url.scheme}://{url.netloc}")
+        if url.netloc not in self._parsers and body is not None:
+            self._parsers[url.netloc] = build_from_crawler(self._parserimpl, self.crawler, body)
+            self._stats.inc_value("robotstxt/kept")
+        return await super().robot_parser(request)
+
+    async def _parse_robots(self, response, netloc, request):
+        if 200 <= response.status < 300 or response.status in self.KEPT_STATUSES:
+            origin = f"{urlparse_cached(request).scheme}://{netloc}"
+            self.fetched.append({"origin": origin, "url": response.url, "status": response.status,
+                                 "body": response.body, "fetched": utcnow()})
+        await super()._parse_robots(response, netloc, request)
+
+    def save(self, spider=None):
+        if not (self.fetched and self.db_path):
+            return
+        try:
+            with contextlib.closing(Store(self.db_path)) as store:
+                store.save_robots(self.fetched)
+        except sqlite3.Error as e:  # a cache that cannot be written costs the next run a request, nothing more
+            logger.warning("robots.txt files not kept in %s: %s", self.db_path, e)
+        self.fetched = []

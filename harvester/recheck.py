@@ -12,13 +12,25 @@ check it is due again. The default, `HARVESTER_RECHECK = "90:0,365:7,*:90"`, rea
 
 A page whose publication date is unknown counts as young; a page never checked is due.
 `harvester crawl --recheck-all` (or --full) checks every known page whatever the schedule.
+
+Sub-columns (a column split by year, 2021年度, or by body, 部门 / 乡镇街道) follow the same
+schedule (`list_due`): a list is walked again when it is due by the age of the newest report
+it showed (a year's list with no dated entry: the end of the year after), when a report it
+listed or a list it links is due, or when it was never walked. A list not named for a year (a
+body's list, which gains a report every year) is also walked on every run in the reporting
+season (January to March) until it shows a report published this year. The column itself is
+read on every run. `--recheck-all` and `--full` walk every list.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timezone
 
 DEFAULT = "90:0,365:7,*:90"
+# Months in which new annual reports appear (due by 31 January; late ones into March).
+SEASON = (1, 2, 3)
+YEAR = re.compile(r"(?<!\d)(20\d\d|19\d\d)(?!\d)")
 
 
 class ScheduleError(ValueError):
@@ -64,3 +76,35 @@ def due(published: str | None, last_checked: str | None, schedule: list[tuple[fl
         if age < limit:
             return (today - checked).days >= interval
     return True
+
+
+def list_year(text: str | None) -> int | None:
+    """The year a sub-column is named for ("2023年度", "2021年", "/2023/", "2023ndbg/"), if any."""
+    m = YEAR.search(text or "")
+    return int(m.group(1)) if m else None
+
+
+def list_due(url: str, lists: dict[str, dict], pages: dict[str, dict], schedule: list[tuple[float, float]],
+             now: datetime | None = None, year: int | None = None, _path: frozenset = frozenset()) -> bool:
+    """Whether a sub-column is walked again on this run.
+
+    `lists`: {url: {"walked", "newest", "year", "entries", "subcolumns"}} as earlier walks left
+    them (harvester.store.known_lists); `pages`: the site's stored pages with their "due" marks;
+    `year`: the year of the list that links this one (a body's list inside 2023年度 is of 2023).
+    """
+    walk = lists.get(url)
+    if walk is None or url in _path:
+        return walk is None  # never walked; a loop of lists is judged where it started
+    today = (now or datetime.now(timezone.utc)).date()
+    year = walk.get("year") or year
+    entries = [pages[u] for u in walk.get("entries", ()) if u in pages]
+    if any(e.get("due") for e in entries):
+        return True
+    dates = [d for d in [walk.get("newest"), *(e.get("published") for e in entries)] if d]
+    newest = max(dates) if dates else (f"{year + 1}-12-31" if year else None)
+    if year is None and today.month in SEASON and (newest or "") < f"{today.year}-01-01":
+        return True  # a body's list in the reporting season, without this year's report yet
+    if due(newest, walk.get("walked"), schedule, now):
+        return True
+    path = _path | {url}
+    return any(list_due(sub, lists, pages, schedule, now, year, path) for sub in walk.get("subcolumns", ()))

@@ -41,6 +41,10 @@ RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 HTTPERROR_ALLOW_ALL = False
 
 DOWNLOADER_MIDDLEWARES = {
+    # Scrapy's robots.txt middleware, with each portal's robots.txt kept in the harvest's
+    # database for HARVESTER_ROBOTS_MAX_AGE days (the rules are obeyed all the same).
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "harvester.middlewares.CachedRobotsTxtMiddleware": 100,
     # Hands a page behind a JavaScript challenge (瑞数 412, 加速乐 521, JS shells) to the
     # browser once; everything else stays on the plain downloader.
     "harvester.middlewares.ChallengeMiddleware": 560,
@@ -126,8 +130,14 @@ HARVESTER_MAX_LIST_PAGES = 2000
 HARVESTER_ACTIVE_SITES = 128
 # When a stored report page is asked for again, by its age (harvester/recheck.py): pairs of
 # AGE_DAYS:INTERVAL_DAYS. Young reports every run, a year-old one weekly, older ones every 90
-# days; `harvester crawl --recheck-all` asks for every known page.
+# days; `harvester crawl --recheck-all` asks for every known page. Sub-columns (a year's list,
+# a body's list) are walked again on the same schedule by the newest report they showed, at
+# once when a report they hold is due, and a body's list on every run from January to March
+# until it shows that year's report (recheck.list_due); --recheck-all walks every list.
 HARVESTER_RECHECK = "90:0,365:7,*:90"
+# How long a portal's robots.txt is obeyed as last fetched before it is asked for again (days;
+# 0: every run). `harvester crawl --recheck-all` and `--full` ask again.
+HARVESTER_ROBOTS_MAX_AGE = 1.0
 # Which spider class walks a registry row (site -> class): the site's own spider, else its CMS
 # family's, else the generic one (spiders/generic.py). A project with spiders elsewhere points
 # this at its own function.

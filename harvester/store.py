@@ -117,6 +117,20 @@ SCHEMA = {
          "finished": str},
         {"pk": ("run_id", "site_id"), "foreign_keys": [("run_id", "crawl_runs", "id")]},
     ),
+    # What each list page of a site's columns showed (spiders/base.py, harvester.recheck.list_due):
+    # an archive sub-column (an old year's list, a body's list with nothing due) is not walked
+    # again until it is due. `entries` and `subcolumns` are JSON lists, gathered over runs.
+    "crawl_lists": (
+        {"site_id": str, "url": str, "year": int, "newest": str, "entries": str, "subcolumns": str,
+         "walked": str},
+        {"pk": ("site_id", "url")},
+    ),
+    # Each portal's robots.txt as last fetched (harvester.middlewares.CachedRobotsTxtMiddleware):
+    # a run within HARVESTER_ROBOTS_MAX_AGE of the fetch obeys these rules without asking again.
+    "robots": (
+        {"origin": str, "url": str, "status": int, "body": bytes, "fetched": str},
+        {"pk": "origin"},
+    ),
 }
 
 
@@ -435,6 +449,40 @@ class Store:
                 for row in self.db.query(
                     "select url, etag, last_modified, twins, published, last_checked, last_seen, kind "
                     "from report_sources where site_id = ?", [site_id])}
+
+    def known_lists(self, site_id: str) -> dict[str, dict]:
+        """{url: {"year", "newest", "entries", "subcolumns", "walked"}} of a site's walked lists."""
+        if not self.db["crawl_lists"].exists():
+            return {}
+        return {r["url"]: dict(r, entries=json.loads(r["entries"] or "[]"), subcolumns=json.loads(r["subcolumns"] or "[]"))
+                for r in self.db.query("select url, year, newest, entries, subcolumns, walked from crawl_lists "
+                                       "where site_id = ?", [site_id])}
+
+    def save_list_walks(self, site_id: str, walks: dict[str, dict], walked: str):
+        """What a finished walk's lists showed ({url: {"entries", "subcolumns", "newest", "year"}}),
+        joined to what earlier walks of each list showed, in one transaction."""
+        before = self.known_lists(site_id)
+        rows = []
+        for url, walk in walks.items():
+            old = before.get(url, {})
+            dates = [d for d in (walk.get("newest"), old.get("newest")) if d]
+            rows.append({"site_id": site_id, "url": url, "walked": walked,
+                         "year": walk.get("year") or old.get("year"), "newest": max(dates) if dates else None,
+                         "entries": json.dumps(list(dict.fromkeys([*old.get("entries", []), *walk["entries"]])),
+                                               ensure_ascii=False),
+                         "subcolumns": json.dumps(list(dict.fromkeys([*old.get("subcolumns", []), *walk["subcolumns"]])),
+                                                  ensure_ascii=False)})
+        self.db["crawl_lists"].upsert_all(rows, pk=("site_id", "url"))
+
+    def robots_since(self, since: str) -> dict[str, bytes]:
+        """{origin: robots.txt body} of the robots files fetched at or after `since`."""
+        return {r["origin"]: r["body"] or b"" for r in self.db.query(
+            "select origin, body from robots where fetched >= ?", [since])}
+
+    def save_robots(self, rows: list[dict]):
+        """Robots files fetched by a run ({"origin", "url", "status", "body", "fetched"}), in one write."""
+        if rows:
+            self.db["robots"].upsert_all(rows, pk="origin")
 
     def _save_source(self, source: dict, seen: str):
         table = self.db["report_sources"]

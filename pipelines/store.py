@@ -11,7 +11,7 @@ import json
 
 from harvester import dedupe
 from harvester.urls import source_kind
-from harvester.items import ColumnFound, FetchError, ReportPage, Unchanged
+from harvester.items import ColumnFound, FetchError, ReportPage, Unchanged, utcnow
 from harvester.report.meta import compose_title, looks_like_report_title
 from harvester.store import Store
 
@@ -44,8 +44,13 @@ class StorePipeline:
             self.store = None
 
     def site_finished(self, site_id: str, outcome):
-        """A site's walk is done and all its items are stored: its record says so."""
-        if self.run_id is None or self.store is None:
+        """A site's walk is done and all its items are stored: its record says so, and what its
+        lists showed is kept for the next run (harvester/recheck.py list_due)."""
+        if self.store is None:
+            return
+        if outcome.status == "finished" and outcome.lists:
+            self.store.save_list_walks(site_id, outcome.lists, utcnow())
+        if self.run_id is None:
             return
         self.store.finish_site(self.run_id, site_id, outcome.status, reason=outcome.reason,
                                requests=outcome.requests, answered=outcome.answered,

@@ -15,7 +15,7 @@ from scrapy.http import HtmlResponse, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutError
 
-from harvester import discover, registry
+from harvester import discover, recheck, registry
 from harvester.browser import browser_context
 from harvester.items import ColumnFound, FetchError, ReportPage, Unchanged
 from harvester.report import looks_like_report_title, year_from_title
@@ -113,6 +113,14 @@ class ReportSpider(scrapy.Spider):
         # run is incremental: lists are read until a page holds nothing new, and known pages
         # are re-checked with conditional requests only.
         self.known = known or {}
+        # Sub-columns walked by earlier runs ({url: {..., "due"}}): one not due for a walk by the
+        # schedule of harvester/recheck.py (an old year's list, say) is left unread.
+        self.lists: dict[str, dict] = {}
+        self.lists_left: set[str] = set()  # those left unread on this run
+        # What this run's list pages showed, per list ({url: {"entries": {url: None},
+        # "subcolumns": {url: None}, "newest", "year"}}): stored when the site is done
+        # (pipelines/store.py), read by the next run.
+        self.walks: dict[str, dict] = {}
         self.stop_early = stop_early
         self.list_pages: set[str] = set()  # canonical URLs of list pages: never fetched as reports
         self.entries_seen: set[str] = set()  # list entries met in this run (pagination traps)
@@ -137,12 +145,13 @@ class ReportSpider(scrapy.Spider):
 
     @classmethod
     def for_site(cls, crawler, site, *, known: dict | None = None, stop_early: bool = True,
-                 years=(), max_list_pages: int = 2000) -> "ReportSpider":
+                 years=(), max_list_pages: int = 2000, lists: dict | None = None) -> "ReportSpider":
         """This family's walker for one site inside a run's HarvestSpider (spiders/harvest.py):
         the same object `scrapy crawl` makes, sharing the run's crawler instead of owning one."""
         walker = cls(site=site.id, known=known, stop_early=stop_early)
         walker.crawler, walker.settings = crawler, crawler.settings
         walker.site, walker.years, walker.max_list_pages = site, set(years), max_list_pages
+        walker.lists = lists or {}
         return walker
 
     @classmethod
@@ -251,8 +260,9 @@ class ReportSpider(scrapy.Spider):
         if cls is None:
             return self
         walker = cls.for_site(self.crawler, self.site, known=self.known, stop_early=self.stop_early,
-                              years=self.years, max_list_pages=self.max_list_pages)
+                              years=self.years, max_list_pages=self.max_list_pages, lists=self.lists)
         walker.list_pages, walker.entries_seen, walker.discovery = self.list_pages, self.entries_seen, self.discovery
+        walker.walks, walker.lists_left = self.walks, self.lists_left
         self.successor = walker
         return walker
 
@@ -310,10 +320,45 @@ class ReportSpider(scrapy.Spider):
                 pages = []  # everything here is known and nothing older is due: nothing to read on
             else:
                 pages = self.next_page(response.url, pages)
+        year = response.meta.get("list_year")
         for url in pages:
-            yield self.column_request(url, column=column, list_page=True)
+            yield self.column_request(url, column=column, list_page=True, list_year=year)
+        years = self.link_years(response, subcolumns) if subcolumns else {}
         for url in subcolumns:
-            yield self.column_request(url)
+            if self.archived(url):
+                if url not in self.lists_left:  # counted once a run, however often it is linked
+                    self.lists_left.add(url)
+                    self.crawler.stats.inc_value("harvester/lists_not_due")
+                continue
+            yield self.column_request(url, list_year=years.get(url) or year)
+        self.note_walk(column, wanted, subcolumns, year)
+
+    def note_walk(self, column: str, entries: list[dict], subcolumns: list[str], year: int | None):
+        """One list page read: what it showed joins its list's record of this run."""
+        walk = self.walks.setdefault(column, {"entries": {}, "subcolumns": {}, "newest": None, "year": year})
+        walk["entries"].update(dict.fromkeys(e["url"] for e in entries))  # dicts: ordered sets
+        walk["subcolumns"].update(dict.fromkeys(subcolumns))
+        dates = [d for d in [walk["newest"], *(e.get("published") for e in entries)] if d]
+        walk["newest"] = max(dates) if dates else None
+
+    def archived(self, url: str) -> bool:
+        """A sub-column earlier runs walked that is not due for a walk on this run
+        (harvester/recheck.py: an old year's list, a body's list with nothing due): left unread."""
+        walk = self.lists.get(url)
+        return walk is not None and not walk.get("due", True)
+
+    @staticmethod
+    def link_years(response, urls: list[str]) -> dict[str, int]:
+        """{sub-column URL: the year its link names (2023年度) or its path holds (/2023/)}."""
+        wanted, out = set(urls), {}
+        for a in response.css("a[href]"):
+            url = response.urljoin(a.attrib["href"].strip())
+            if url in wanted and url not in out:
+                text = clean(a.attrib.get("title")) or clean(" ".join(a.css("::text").getall()))
+                year = recheck.list_year(text) or recheck.list_year(urlsplit(url).path)
+                if year:
+                    out[url] = year
+        return out
 
     def due_unseen(self) -> bool:
         """Whether a stored page due for a check (harvester/recheck.py) has not shown up in

@@ -51,6 +51,7 @@ class SiteOutcome:
     report_pages: int = 0  # pages handed to the pipelines as report candidates
     column_found: bool = False
     reason: str | None = None
+    lists: dict = field(default_factory=dict)  # what its list pages showed (ReportSpider.walks)
 
 
 @dataclass
@@ -70,13 +71,15 @@ class HarvestSpider(scrapy.Spider):
 
     def __init__(self, sites: list | None = None, province: str | None = None, site: str | None = None,
                  known: Callable[[str], dict] | None = None, resume: set[str] | None = None,
-                 walker_for: Callable | None = None, *args, **kwargs):
+                 walker_for: Callable | None = None, lists: Callable[[str], dict] | None = None, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._sites = sites
         self._province, self._site_ids = province, [s for s in (site or "").split(",") if s]
         # known(site_id) -> {url: {"etag", "last_modified", "twins"}}: pages stored before (read
         # on demand from the database by harvester.crawl, so nothing here holds them all).
         self._known = known or (lambda site_id: {})
+        # lists(site_id) -> {url: {..., "due"}}: sub-columns walked before (harvester/recheck.py)
+        self._lists = lists or (lambda site_id: {})
         self._resume = resume or set()  # sites an interrupted run left: walked in full
         self._walker_for = walker_for
         self.ledgers: dict[str, _Ledger] = {}
@@ -102,19 +105,20 @@ class HarvestSpider(scrapy.Spider):
         for site in self._sites:
             while len(self.ledgers) >= self.max_active:  # start new sites as earlier ones drain
                 await asyncio.sleep(0.05)
-            async for request in self.start_site(site, self._known(site.id), site.id in self._resume):
+            async for request in self.start_site(site, self._known(site.id), site.id in self._resume,
+                                                 self._lists(site.id)):
                 yield request
 
-    async def start_site(self, site, known: dict, resume: bool):
+    async def start_site(self, site, known: dict, resume: bool, lists: dict | None = None):
         """One site's walker and its start requests (harvester/fleet.py's workers call it for
-        the sites they take from Redis)."""
+        the sites they take from Redis, with what the store process read for them)."""
         if self._walker_for is None:
             from scrapy.utils.misc import load_object
 
             self._walker_for = load_object(self.crawler.settings.get("HARVESTER_WALKER_FOR"))
         walker = self._walker_for(site).for_site(
             self.crawler, site, known=known, stop_early=not resume,
-            years=self.years, max_list_pages=self.max_list_pages)
+            years=self.years, max_list_pages=self.max_list_pages, lists={} if resume else (lists or {}))
         ledger = self.ledgers[site.id] = _Ledger(walker, SiteOutcome(site.id))
         try:
             async for request in walker.start():
@@ -218,6 +222,7 @@ class HarvestSpider(scrapy.Spider):
         del self.ledgers[site_id]
         self.finished.append(site_id)
         outcome, walker = ledger.outcome, ledger.walker
+        outcome.lists = walker.walks
         if outcome.status == "finished" and not walker.site.columns and not outcome.column_found:
             outcome.reason = ("no page of the portal answered" if not outcome.answered else
                               "no annual-report column found: " + "; ".join(walker.discovery["notes"]))

@@ -28,3 +28,17 @@ def test_a_column_page_lists_reports_or_names_itself_with_a_list_script():
     # a soft 404 or a news page is not a column
     assert not discover.looks_like_column("<title>页面不存在</title><p>您访问的页面不存在</p>", HOME)
     assert not discover.looks_like_column('<title>新闻</title><a href="a.html">召开常务会议</a>', HOME)
+
+
+def test_discovery_knowledge_fetches_nothing():
+    """One home each: discover.py scores and guesses (pure); the fetching is ReportSpider's
+    discovery, which `harvester add-site` runs through spiders/column.py."""
+    import inspect
+
+    from spiders.column import ColumnSpider
+    from spiders.base import ReportSpider
+
+    source = inspect.getsource(discover)
+    assert "urllib.request" not in source and "urlopen" not in source
+    assert not hasattr(discover, "find_column") and not hasattr(discover, "fetch")
+    assert issubclass(ColumnSpider, ReportSpider) and ColumnSpider.discover is ReportSpider.discover
