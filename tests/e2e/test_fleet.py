@@ -220,7 +220,7 @@ def test_a_silent_workers_leases_expire(redis_client):
     assert live.try_host("h1")
     assert reclaim(keys=[k.lease("s1"), k.active, k.attempt], args=["s1"])
     redis_client.lpush(k.pending, "s1")  # as the coordinator puts it back
-    site, _known, _resume, attempt = live.claim()
+    site, _known, _resume, attempt, _lists = live.claim()
     assert (site, attempt) == ("S1", 1)
 
 
