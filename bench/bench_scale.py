@@ -75,8 +75,11 @@ def run_harvest(args):
 
     ids = Path(args.sites_file).read_text().split()
     os.environ["BENCH_URLS_FILE"] = args.urls
+    settings = {"EXTENSIONS": {"harvester.progress.Progress": 500, "bench_scale.Recorder": 900}}
+    if args.parse_workers is not None:
+        settings["HARVESTER_PARSE_WORKERS"] = args.parse_workers
     summary = crawl(args.db, sites=ids, proxy=args.proxy, registry_path=args.registry, log_level="ERROR",
-                    settings={"EXTENSIONS": {"harvester.progress.Progress": 500, "bench_scale.Recorder": 900}})
+                    settings=settings)
     print(json.dumps({"requests": summary.requests, "reports": sum(summary.outcomes.values()),
                       "portals": summary.portals, "status": summary.status}))
 
@@ -177,6 +180,7 @@ def main():
     ap.add_argument("--no-latency", action="store_true", help="the sandbox answers at once")
     ap.add_argument("--max-rss-gib", type=float, default=8.0, help="stop a crawl whose process tree grows past this")
     ap.add_argument("--no-bare", action="store_true", help="skip the bare Scrapy comparison")
+    ap.add_argument("--parse-workers", type=int, help="HARVESTER_PARSE_WORKERS for the crawls (default: the setting's)")
     ap.add_argument("--role", choices=["harvest", "bare"], help=argparse.SUPPRESS)
     ap.add_argument("--db"), ap.add_argument("--proxy"), ap.add_argument("--urls")
     ap.add_argument("--sites-file"), ap.add_argument("--registry", default=str(ROOT / "data" / "sites.csv"))
@@ -220,7 +224,8 @@ def main():
                 wall, peak, out, tripped = measured(
                     [sys.executable, str(Path(__file__)), "--role", "harvest", "--db", str(tmp / "h.db"),
                      "--proxy", proxy, "--urls", str(urls), "--sites-file", str(tmp / "sites"),
-                     "--registry", args.registry], max_rss)
+                     "--registry", args.registry]
+                    + ([] if args.parse_workers is None else ["--parse-workers", str(args.parse_workers)]), max_rss)
                 if tripped:
                     print(f"{n:>8}  memory guard: the crawl's process tree passed {args.max_rss_gib} GiB; stopped")
                     continue

@@ -136,5 +136,9 @@ HARVESTER_RECHECK = "90:0,365:7,*:90"
 # family's, else the generic one (spiders/generic.py). A project with spiders elsewhere points
 # this at its own function.
 HARVESTER_WALKER_FOR = "spiders.generic.spider_for"
+# Worker processes that decode and parse report pages (and make their text and MinHash) off
+# the reactor thread (harvester/offload.py): 0 parses in the crawl's own process; 1 uses the
+# second core. Needs the asyncio reactor (set above).
+HARVESTER_PARSE_WORKERS = 0
 # The crawl_runs row this process writes into (set by `harvester crawl`; absent: a new run).
 HARVESTER_RUN_ID = None
