@@ -141,12 +141,13 @@ def tree_rss(proc) -> int:
     return total
 
 
-def measured(cmd: list[str], max_rss: int) -> tuple[float, int, str, bool]:
+def measured(cmd: list[str], max_rss: int, show_stderr: bool = False) -> tuple[float, int, str, bool]:
     """(wall seconds, peak RSS of the process tree, stdout, guard tripped) of one subprocess."""
     import psutil
 
     start = time.perf_counter()
-    child = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    child = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=None if show_stderr else subprocess.DEVNULL,
+                             text=True,
                              env=dict(os.environ, PYTHONPATH=f"{ROOT}:{ROOT / 'bench'}"), start_new_session=True)
     proc = psutil.Process(child.pid)
     peak, tripped = 0, False
@@ -178,8 +179,9 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", nargs="*", default=["30", "300", "all"])
     ap.add_argument("--no-latency", action="store_true", help="the sandbox answers at once")
-    ap.add_argument("--max-rss-gib", type=float, default=8.0, help="stop a crawl whose process tree grows past this")
+    ap.add_argument("--max-rss-gib", type=float, default=4.0, help="stop a crawl whose process tree grows past this")
     ap.add_argument("--no-bare", action="store_true", help="skip the bare Scrapy comparison")
+    ap.add_argument("--progress", action="store_true", help="show the crawls' progress lines (on stderr)")
     ap.add_argument("--parse-workers", type=int, help="HARVESTER_PARSE_WORKERS for the crawls (default: the setting's)")
     ap.add_argument("--role", choices=["harvest", "bare"], help=argparse.SUPPRESS)
     ap.add_argument("--db"), ap.add_argument("--proxy"), ap.add_argument("--urls")
@@ -225,7 +227,8 @@ def main():
                     [sys.executable, str(Path(__file__)), "--role", "harvest", "--db", str(tmp / "h.db"),
                      "--proxy", proxy, "--urls", str(urls), "--sites-file", str(tmp / "sites"),
                      "--registry", args.registry]
-                    + ([] if args.parse_workers is None else ["--parse-workers", str(args.parse_workers)]), max_rss)
+                    + ([] if args.parse_workers is None else ["--parse-workers", str(args.parse_workers)]), max_rss,
+                    args.progress)
                 if tripped:
                     print(f"{n:>8}  memory guard: the crawl's process tree passed {args.max_rss_gib} GiB; stopped")
                     continue
@@ -235,6 +238,10 @@ def main():
                 ideal = (max(per_host.values()) if per_host else 0) * DOWNLOAD_DELAY / CONCURRENT_REQUESTS_PER_DOMAIN
                 pages = len(fetched)
                 rate = pages / wall if wall else 0
+                # the harvester's own figures first: a long run's bare half may not finish
+                print(f"{n:>8}{wall:>8.1f}{result['requests']:>10}{rate:>9.1f}{result['reports']:>9}"
+                      f"{result['portals'].get('answered', 0):>9}{peak / 2**20:>9.0f}{ideal:>8.1f}"
+                      f"   (harvester done; bare Scrapy next)", flush=True)
                 bare_wall = bare_rate = None
                 if not args.no_bare and fetched:
                     (tmp / "bare-urls").write_text("\n".join(u for u in dict.fromkeys(fetched)
