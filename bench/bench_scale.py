@@ -141,8 +141,11 @@ def tree_rss(proc) -> int:
     return total
 
 
-def measured(cmd: list[str], max_rss: int, show_stderr: bool = False) -> tuple[float, int, str, bool]:
-    """(wall seconds, peak RSS of the process tree, stdout, guard tripped) of one subprocess."""
+def measured(cmd: list[str], max_rss: int, show_stderr: bool = False, fetched: Path | None = None,
+             every: float = 300.0) -> tuple[float, int, str, bool]:
+    """(wall seconds, peak RSS of the process tree, stdout, guard tripped) of one subprocess.
+    With `fetched` (the crawl's URL file), a line every `every` seconds says how far it got,
+    so a run stopped before its end still leaves figures."""
     import psutil
 
     start = time.perf_counter()
@@ -151,8 +154,15 @@ def measured(cmd: list[str], max_rss: int, show_stderr: bool = False) -> tuple[f
                              env=dict(os.environ, PYTHONPATH=f"{ROOT}:{ROOT / 'bench'}"), start_new_session=True)
     proc = psutil.Process(child.pid)
     peak, tripped = 0, False
+    shown = start
     while child.poll() is None:
-        peak = max(peak, tree_rss(proc))
+        now_rss = tree_rss(proc)
+        peak = max(peak, now_rss)
+        if fetched is not None and time.perf_counter() - shown >= every:
+            shown = time.perf_counter()
+            pages = sum(1 for _ in fetched.open(encoding="utf-8")) if fetched.exists() else 0
+            print(f"{'':>8}  after {shown - start:.0f} s: {pages} pages fetched ({pages / (shown - start):.1f}/s), "
+                  f"process tree {now_rss / 2**20:.0f} MiB, peak {peak / 2**20:.0f} MiB", flush=True)
         if peak > max_rss:
             tripped = True
             os.killpg(child.pid, signal.SIGKILL)
@@ -228,7 +238,7 @@ def main():
                      "--proxy", proxy, "--urls", str(urls), "--sites-file", str(tmp / "sites"),
                      "--registry", args.registry]
                     + ([] if args.parse_workers is None else ["--parse-workers", str(args.parse_workers)]), max_rss,
-                    args.progress)
+                    args.progress, urls)
                 if tripped:
                     print(f"{n:>8}  memory guard: the crawl's process tree passed {args.max_rss_gib} GiB; stopped")
                     continue
