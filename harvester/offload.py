@@ -14,6 +14,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import os
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 
 logger = logging.getLogger(__name__)
@@ -35,13 +38,26 @@ def read_page(item) -> dict:
     return {"html": item.html, "parsed": item.parsed, "text": text, "signature": _MATCHER.signature(text)}
 
 
+def _exit_with(parent: int):
+    """In the worker: end when the crawl's process is gone (a kill -9 leaves no orphan; the
+    worker's own end of its task queue would keep it waiting for ever)."""
+
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
 class ParseWorker:
     """One worker process; `read(item, fallback)` awaits its answer and fills the item."""
 
     def __init__(self, stats=None):
         self.stats = stats  # counts harvester/parse_worker_pages
         # spawn: a fork of a process running a reactor and threads is not safe
-        self.pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+        self.pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+                                        initializer=_exit_with, initargs=(os.getpid(),))
 
     async def read(self, item, fallback):
         if self.pool is not None:
