@@ -25,7 +25,6 @@ LINES = re.compile(r"\n\s*\n+")
 
 
 _DROP_SELECT = [CSSSelector(sel, translator="html") for sel in DROP]
-_CONTAINER_SELECT = [CSSSelector(sel, translator="html") for sel in CONTAINERS]
 # lxml.html's parser options, without its element classes (a proxy class looked up per node
 # costs as much as the walk); its test for a whole document, as lxml.html.fromstring makes it.
 _PARSER = etree.HTMLParser()
@@ -36,8 +35,8 @@ _CELL = frozenset(("td", "th"))
 
 def page_text(html: str) -> str:
     """Text of the report body: the first known container holding most of the page's text.
-    (The selectors are compiled once and the tree is plain lxml: a third of the former cost,
-    the same text.)"""
+    (One walk of a plain lxml tree gives the page's text and every container's: the same
+    text as walking the page, then each container, cost twice as much.)"""
     if not html or "<" not in html:
         return (html or "").strip()
     try:
@@ -50,14 +49,105 @@ def page_text(html: str) -> str:
     for select in _DROP_SELECT:
         for el in select(doc):
             _drop_tree(el)
-    whole = _text(doc)
-    for select in _CONTAINER_SELECT:
-        found = select(doc)
-        if found:
-            text = "\n".join(_text(el) for el in found)
+    parts, found = _walk(doc)
+    whole = _join(parts)
+    for spans in found:  # the selectors in CONTAINERS' order
+        if spans:
+            text = "\n".join(_join(parts[start:tail] + parts[tail + 1:end] if tail >= 0 else parts[start:end])
+                             for start, tail, end in spans)
             if len(text) >= 0.3 * len(whole):
                 return text
     return whole
+
+
+def _selectors() -> tuple[dict, dict, dict]:
+    """CONTAINERS as lookups by tag, id and class: {key: [(selector index, tag or None)]}."""
+    by_tag, by_id, by_class = {}, {}, {}
+    for i, sel in enumerate(CONTAINERS):
+        tag, _, rest = sel.partition("#") if "#" in sel else sel.partition(".")
+        if "#" in sel:
+            by_id.setdefault(rest, []).append((i, tag or None))
+        elif "." in sel:
+            by_class.setdefault(rest, []).append((i, tag or None))
+        else:
+            by_tag.setdefault(tag, []).append((i, None))
+    return by_tag, by_id, by_class
+
+
+_BY_TAG, _BY_ID, _BY_CLASS = _selectors()
+_XML_SPACE = re.compile(r"[ \t\r\n]+")  # what XPath's normalize-space() splits a class list on
+
+
+def _walk(root) -> tuple[list[str], list[list]]:
+    """The pieces of the root's text in one walk (a line break before each block, a space
+    before each cell, one after each <br>; each node's tail read right after its own text, as
+    the stored texts always were), and for each container selector
+    the (start, tail, end) piece spans of the elements it selects (CSS semantics: tag, exact
+    id, class token), so each container's text is a slice of the same pieces: its own tail
+    left out, leading breaks stripped as a walk of the container alone strips them."""
+    parts: list[str] = []
+    append = parts.append
+    found: list[list] = [[] for _ in CONTAINERS]
+    closing: dict = {}  # the node just after a container's subtree -> that container's spans
+    for node in root.iter():
+        if closing and node in closing:
+            for span in closing.pop(node):
+                span[2] = len(parts)
+        tag = node.tag
+        if tag in _BLOCK:
+            if parts:
+                append("\n")
+        elif tag in _CELL:
+            append(" ")
+        start = len(parts)
+        if node.text and isinstance(tag, str):
+            append(node.text)
+        tail = -1
+        if node is not root:
+            if tag == "br":
+                append("\n")
+            if node.tail:
+                tail = len(parts)
+                append(node.tail)
+        if not isinstance(tag, str):
+            continue
+        hits = _BY_TAG.get(tag)
+        ident = node.get("id")
+        if ident is not None and ident in _BY_ID:
+            hits = (hits or []) + [h for h in _BY_ID[ident] if h[1] is None or h[1] == tag]
+        classes = node.get("class")
+        if classes:
+            for name in _XML_SPACE.split(classes.strip(" \t\r\n")):
+                if name in _BY_CLASS:
+                    hits = (hits or []) + [h for h in _BY_CLASS[name] if h[1] is None or h[1] == tag]
+        if hits:
+            span = [start, tail, None]
+            for i in dict.fromkeys(i for i, _ in hits):
+                found[i].append(span)
+            after = _following(node, root)
+            if after is None:
+                span[2] = -1  # to the end of the walk
+            else:
+                closing.setdefault(after, []).append(span)
+    for spans in found:
+        for span in spans:
+            if span[2] is None or span[2] < 0:
+                span[2] = len(parts)
+    return parts, found
+
+
+def _following(el, root):
+    """The first node after el's subtree in document order, within root (None: the end)."""
+    while el is not root and el is not None:
+        after = el.getnext()
+        if after is not None:
+            return after
+        el = el.getparent()
+    return None
+
+
+def _join(parts: list[str]) -> str:
+    return LINES.sub("\n", BLANKS.sub(" ", "".join(parts))).strip()
 
 
 def _drop_tree(el) -> None:
@@ -72,29 +162,6 @@ def _drop_tree(el) -> None:
         else:
             previous.tail = (previous.tail or "") + el.tail
     parent.remove(el)
-
-
-def _text(el) -> str:
-    """The element's text: a line break before each block, a space before each cell, one after
-    each <br>; each node's tail read right after its own text, as the stored texts always were."""
-    parts = []
-    append = parts.append
-    for node in el.iter():
-        tag = node.tag
-        if tag in _BLOCK:
-            if parts:
-                append("\n")
-        elif tag in _CELL:
-            append(" ")
-        if node.text and isinstance(tag, str):
-            append(node.text)
-        if node is not el:
-            if tag == "br":
-                append("\n")
-            if node.tail:
-                append(node.tail)
-    text = BLANKS.sub(" ", "".join(parts))
-    return LINES.sub("\n", text).strip()
 
 
 def first_copy(text: str) -> str:
