@@ -60,6 +60,14 @@ TRICKY = [
     # nested containers, a search form, breaks at the very start
     "<html><body><form name='search'><input>查</form><div class='content'><br>外<div class='content'>内<br>"
     "  里 </div>尾</div><div>页脚很长很长很长很长很长很长很长很长很长很长很长很长很长很长</div></body></html>",
+    # selectors as CSS matches them: a class list split on XML whitespace only, div.X on a
+    # <span> no match, an exact id, a container's tail left out, two containers of one selector
+    "<html><body><span class='TRS_Editor'>非容器</span><div class='a\tTRS_Editor\nb'>甲<br>乙</div>尾巴"
+    "<p id='zoomcon2'>x</p><section id='zoom'>一<i>二</i>三</section>尾</body></html>",
+    "<html><body><div class='content\u3000x'>不算</div><div class=' v_news_content '>一</div>中"
+    "<div class='v_news_content'>二<div class='v_news_content'>三</div>四</div><p>很长很长很长很长的页脚文字</p>"
+    "</body></html>",
+    "<html class='content'><body><p>整页</p></body></html>",
     # fragments (no <html>): lxml.html.fromstring's own rules
     "<div class='TRS_Editor'><p>一、总体情况</p><p>正文</p></div>",
     "<p>段一</p><p>段二<br>段三</p>",
