@@ -10,9 +10,10 @@ politeness (harvester/settings.py: robots.txt, CONCURRENT_REQUESTS, 2 per portal
 AutoThrottle). For each size it prints:
 
 - the harvester's wall time, requests, reports stored, portals that answered;
-- peak memory of the crawl's whole process tree (the browser included, if one starts),
-  sampled every 0.2 s; a guard stops the tree at --max-rss-gib so a runaway cannot exhaust
-  the machine;
+- peak memory of the crawl's whole process tree (the browser included, if one starts): the
+  sum of its processes' RSS, sampled every 0.2 s (a guard stops the tree at --max-rss-gib so
+  a runaway cannot exhaust the machine), and the sum of their PSS, every 2 s (RSS counts
+  Chromium's shared pages once per process; PSS splits them: the tree's real footprint);
 - the politeness-bound ideal: the busiest host's pages × DOWNLOAD_DELAY ÷
   CONCURRENT_REQUESTS_PER_DOMAIN (no run can be faster while it is polite);
 - a bare Scrapy spider fetching the same pages (every URL the harvester fetched, GET) with
@@ -125,7 +126,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def tree_rss(proc) -> int:
+def tree_rss(proc, pss: bool = False) -> int:
+    """Memory of the process tree: the sum of RSS (what the guard checks; pages shared between
+    processes, e.g. Chromium's, count once per process), or with `pss` the sum of PSS (each
+    shared page split among its sharers: the tree's real footprint; slower to read)."""
     import psutil
 
     try:
@@ -135,17 +139,17 @@ def tree_rss(proc) -> int:
     total = 0
     for p in procs:
         try:
-            total += p.memory_info().rss
+            total += p.memory_full_info().pss if pss else p.memory_info().rss
         except psutil.Error:
             pass
     return total
 
 
 def measured(cmd: list[str], max_rss: int, show_stderr: bool = False, fetched: Path | None = None,
-             every: float = 300.0) -> tuple[float, int, str, bool]:
-    """(wall seconds, peak RSS of the process tree, stdout, guard tripped) of one subprocess.
-    With `fetched` (the crawl's URL file), a line every `every` seconds says how far it got,
-    so a run stopped before its end still leaves figures."""
+             every: float = 300.0) -> tuple[float, int, int, str, bool]:
+    """(wall seconds, peak RSS sum and peak PSS sum of the process tree, stdout, guard tripped)
+    of one subprocess. With `fetched` (the crawl's URL file), a line every `every` seconds
+    says how far it got, so a run stopped before its end still leaves figures."""
     import psutil
 
     start = time.perf_counter()
@@ -153,23 +157,28 @@ def measured(cmd: list[str], max_rss: int, show_stderr: bool = False, fetched: P
                              text=True,
                              env=dict(os.environ, PYTHONPATH=f"{ROOT}:{ROOT / 'bench'}"), start_new_session=True)
     proc = psutil.Process(child.pid)
-    peak, tripped = 0, False
-    shown = start
+    peak = peak_pss = 0
+    tripped = False
+    shown = pss_read = start
     while child.poll() is None:
         now_rss = tree_rss(proc)
         peak = max(peak, now_rss)
+        if time.perf_counter() - pss_read >= 2.0:  # PSS every 2 s: reading it costs ms per process
+            pss_read = time.perf_counter()
+            peak_pss = max(peak_pss, tree_rss(proc, pss=True))
         if fetched is not None and time.perf_counter() - shown >= every:
             shown = time.perf_counter()
             pages = sum(1 for _ in fetched.open(encoding="utf-8")) if fetched.exists() else 0
             print(f"{'':>8}  after {shown - start:.0f} s: {pages} pages fetched ({pages / (shown - start):.1f}/s), "
-                  f"process tree {now_rss / 2**20:.0f} MiB, peak {peak / 2**20:.0f} MiB", flush=True)
+                  f"process tree {now_rss / 2**20:.0f} MiB RSS summed, peak {peak / 2**20:.0f} MiB; "
+                  f"peak PSS {peak_pss / 2**20:.0f} MiB", flush=True)
         if peak > max_rss:
             tripped = True
             os.killpg(child.pid, signal.SIGKILL)
             break
         time.sleep(0.2)
     out = child.communicate()[0]
-    return time.perf_counter() - start, peak, out, tripped
+    return time.perf_counter() - start, peak, peak_pss, out, tripped
 
 
 def national_sites(registry: Path, hand_made_hosts: set[str]) -> list[str]:
@@ -224,7 +233,7 @@ def main():
           f"politeness: {CONCURRENT_REQUESTS} in flight, {CONCURRENT_REQUESTS_PER_DOMAIN} per portal, "
           f"delay {DOWNLOAD_DELAY} s, AutoThrottle on")
     head = (f"{'portals':>8}{'wall s':>8}{'requests':>10}{'pages/s':>9}{'reports':>9}{'answered':>9}"
-            f"{'peak MiB':>9}{'ideal s':>8}{'bare s':>8}{'bare p/s':>9}{'vs bare':>8}{'ideal/wall':>11}")
+            f"{'peak MiB':>9}{'PSS MiB':>8}{'ideal s':>8}{'bare s':>8}{'bare p/s':>9}{'vs bare':>8}{'ideal/wall':>11}")
     print(head)
     try:
         for size in args.sizes:
@@ -233,7 +242,7 @@ def main():
                 tmp = Path(tmp)
                 (tmp / "sites").write_text("\n".join(spread(all_ids, n)))
                 urls = tmp / "urls"
-                wall, peak, out, tripped = measured(
+                wall, peak, peak_pss, out, tripped = measured(
                     [sys.executable, str(Path(__file__)), "--role", "harvest", "--db", str(tmp / "h.db"),
                      "--proxy", proxy, "--urls", str(urls), "--sites-file", str(tmp / "sites"),
                      "--registry", args.registry]
@@ -250,18 +259,18 @@ def main():
                 rate = pages / wall if wall else 0
                 # the harvester's own figures first: a long run's bare half may not finish
                 print(f"{n:>8}{wall:>8.1f}{result['requests']:>10}{rate:>9.1f}{result['reports']:>9}"
-                      f"{result['portals'].get('answered', 0):>9}{peak / 2**20:>9.0f}{ideal:>8.1f}"
+                      f"{result['portals'].get('answered', 0):>9}{peak / 2**20:>9.0f}{peak_pss / 2**20:>8.0f}{ideal:>8.1f}"
                       f"   (harvester done; bare Scrapy next)", flush=True)
                 bare_wall = bare_rate = None
                 if not args.no_bare and fetched:
                     (tmp / "bare-urls").write_text("\n".join(u for u in dict.fromkeys(fetched)
                                                              if not u.endswith("/robots.txt")))
-                    bare_wall, _, _, _ = measured(
+                    bare_wall, _, _, _, _ = measured(
                         [sys.executable, str(Path(__file__)), "--role", "bare", "--proxy", proxy,
                          "--urls", str(tmp / "bare-urls")], max_rss)
                     bare_rate = pages / bare_wall
                 print(f"{n:>8}{wall:>8.1f}{result['requests']:>10}{rate:>9.1f}{result['reports']:>9}"
-                      f"{result['portals'].get('answered', 0):>9}{peak / 2**20:>9.0f}{ideal:>8.1f}"
+                      f"{result['portals'].get('answered', 0):>9}{peak / 2**20:>9.0f}{peak_pss / 2**20:>8.0f}{ideal:>8.1f}"
                       + (f"{bare_wall:>8.1f}{bare_rate:>9.1f}{rate / bare_rate:>8.2f}" if bare_rate else f"{'-':>8}{'-':>9}{'-':>8}")
                       + f"{ideal / wall:>11.2f}", flush=True)
     finally:
