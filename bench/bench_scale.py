@@ -145,6 +145,19 @@ def tree_rss(proc, pss: bool = False) -> int:
     return total
 
 
+def largest(proc, n: int = 12) -> list[tuple[int, str]]:
+    """(RSS, command) of the tree's largest processes: what a tripped guard reports."""
+    import psutil
+
+    out = []
+    for p in [proc] + proc.children(recursive=True):
+        try:
+            out.append((p.memory_info().rss, " ".join(p.cmdline())[:100]))
+        except psutil.Error:
+            pass
+    return sorted(out, reverse=True)[:n]
+
+
 def measured(cmd: list[str], max_rss: int, show_stderr: bool = False, fetched: Path | None = None,
              every: float = 300.0) -> tuple[float, int, int, str, bool]:
     """(wall seconds, peak RSS sum and peak PSS sum of the process tree, stdout, guard tripped)
@@ -174,6 +187,10 @@ def measured(cmd: list[str], max_rss: int, show_stderr: bool = False, fetched: P
                   f"peak PSS {peak_pss / 2**20:.0f} MiB", flush=True)
         if peak > max_rss:
             tripped = True
+            print(f"{'':>8}  memory guard after {time.perf_counter() - start:.0f} s: {now_rss / 2**20:.0f} MiB RSS "
+                  f"summed; the largest processes:", flush=True)
+            for rss, name in largest(proc):
+                print(f"{'':>10}{rss / 2**20:8.0f} MiB  {name}", flush=True)
             os.killpg(child.pid, signal.SIGKILL)
             break
         time.sleep(0.2)
