@@ -10,9 +10,10 @@ politeness (harvester/settings.py: robots.txt, CONCURRENT_REQUESTS, 2 per portal
 AutoThrottle). For each size it prints:
 
 - the harvester's wall time, requests, reports stored, portals that answered;
-- peak memory of the crawl's whole process tree (the browser included, if one starts),
-  sampled every 0.2 s; a guard stops the tree at --max-rss-gib so a runaway cannot exhaust
-  the machine;
+- peak memory of the crawl's whole process tree (the browser included, if one starts): the
+  sum of its processes' RSS, sampled every 0.2 s (a guard stops the tree at --max-rss-gib so
+  a runaway cannot exhaust the machine), and the sum of their PSS, every 2 s (RSS counts
+  Chromium's shared pages once per process; PSS splits them: the tree's real footprint);
 - the politeness-bound ideal: the busiest host's pages × DOWNLOAD_DELAY ÷
   CONCURRENT_REQUESTS_PER_DOMAIN (no run can be faster while it is polite);
 - a bare Scrapy spider fetching the same pages (every URL the harvester fetched, GET) with
@@ -75,8 +76,11 @@ def run_harvest(args):
 
     ids = Path(args.sites_file).read_text().split()
     os.environ["BENCH_URLS_FILE"] = args.urls
+    settings = {"EXTENSIONS": {"harvester.progress.Progress": 500, "bench_scale.Recorder": 900}}
+    if args.parse_workers is not None:
+        settings["HARVESTER_PARSE_WORKERS"] = args.parse_workers
     summary = crawl(args.db, sites=ids, proxy=args.proxy, registry_path=args.registry, log_level="ERROR",
-                    settings={"EXTENSIONS": {"harvester.progress.Progress": 500, "bench_scale.Recorder": 900}})
+                    settings=settings)
     print(json.dumps({"requests": summary.requests, "reports": sum(summary.outcomes.values()),
                       "portals": summary.portals, "status": summary.status}))
 
@@ -122,7 +126,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def tree_rss(proc) -> int:
+def tree_rss(proc, pss: bool = False) -> int:
+    """Memory of the process tree: the sum of RSS (what the guard checks; pages shared between
+    processes, e.g. Chromium's, count once per process), or with `pss` the sum of PSS (each
+    shared page split among its sharers: the tree's real footprint; slower to read)."""
     import psutil
 
     try:
@@ -132,30 +139,63 @@ def tree_rss(proc) -> int:
     total = 0
     for p in procs:
         try:
-            total += p.memory_info().rss
+            total += p.memory_full_info().pss if pss else p.memory_info().rss
         except psutil.Error:
             pass
     return total
 
 
-def measured(cmd: list[str], max_rss: int) -> tuple[float, int, str, bool]:
-    """(wall seconds, peak RSS of the process tree, stdout, guard tripped) of one subprocess."""
+def largest(proc, n: int = 12) -> list[tuple[int, str]]:
+    """(RSS, command) of the tree's largest processes: what a tripped guard reports."""
+    import psutil
+
+    out = []
+    for p in [proc] + proc.children(recursive=True):
+        try:
+            out.append((p.memory_info().rss, " ".join(p.cmdline())[:100]))
+        except psutil.Error:
+            pass
+    return sorted(out, reverse=True)[:n]
+
+
+def measured(cmd: list[str], max_rss: int, show_stderr: bool = False, fetched: Path | None = None,
+             every: float = 300.0) -> tuple[float, int, int, str, bool]:
+    """(wall seconds, peak RSS sum and peak PSS sum of the process tree, stdout, guard tripped)
+    of one subprocess. With `fetched` (the crawl's URL file), a line every `every` seconds
+    says how far it got, so a run stopped before its end still leaves figures."""
     import psutil
 
     start = time.perf_counter()
-    child = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    child = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=None if show_stderr else subprocess.DEVNULL,
+                             text=True,
                              env=dict(os.environ, PYTHONPATH=f"{ROOT}:{ROOT / 'bench'}"), start_new_session=True)
     proc = psutil.Process(child.pid)
-    peak, tripped = 0, False
+    peak = peak_pss = 0
+    tripped = False
+    shown = pss_read = start
     while child.poll() is None:
-        peak = max(peak, tree_rss(proc))
+        now_rss = tree_rss(proc)
+        peak = max(peak, now_rss)
+        if time.perf_counter() - pss_read >= 2.0:  # PSS every 2 s: reading it costs ms per process
+            pss_read = time.perf_counter()
+            peak_pss = max(peak_pss, tree_rss(proc, pss=True))
+        if fetched is not None and time.perf_counter() - shown >= every:
+            shown = time.perf_counter()
+            pages = sum(1 for _ in fetched.open(encoding="utf-8")) if fetched.exists() else 0
+            print(f"{'':>8}  after {shown - start:.0f} s: {pages} pages fetched ({pages / (shown - start):.1f}/s), "
+                  f"process tree {now_rss / 2**20:.0f} MiB RSS summed, peak {peak / 2**20:.0f} MiB; "
+                  f"peak PSS {peak_pss / 2**20:.0f} MiB", flush=True)
         if peak > max_rss:
             tripped = True
+            print(f"{'':>8}  memory guard after {time.perf_counter() - start:.0f} s: {now_rss / 2**20:.0f} MiB RSS "
+                  f"summed; the largest processes:", flush=True)
+            for rss, name in largest(proc):
+                print(f"{'':>10}{rss / 2**20:8.0f} MiB  {name}", flush=True)
             os.killpg(child.pid, signal.SIGKILL)
             break
         time.sleep(0.2)
     out = child.communicate()[0]
-    return time.perf_counter() - start, peak, out, tripped
+    return time.perf_counter() - start, peak, peak_pss, out, tripped
 
 
 def national_sites(registry: Path, hand_made_hosts: set[str]) -> list[str]:
@@ -175,8 +215,10 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", nargs="*", default=["30", "300", "all"])
     ap.add_argument("--no-latency", action="store_true", help="the sandbox answers at once")
-    ap.add_argument("--max-rss-gib", type=float, default=8.0, help="stop a crawl whose process tree grows past this")
+    ap.add_argument("--max-rss-gib", type=float, default=4.0, help="stop a crawl whose process tree grows past this")
     ap.add_argument("--no-bare", action="store_true", help="skip the bare Scrapy comparison")
+    ap.add_argument("--progress", action="store_true", help="show the crawls' progress lines (on stderr)")
+    ap.add_argument("--parse-workers", type=int, help="HARVESTER_PARSE_WORKERS for the crawls (default: the setting's)")
     ap.add_argument("--role", choices=["harvest", "bare"], help=argparse.SUPPRESS)
     ap.add_argument("--db"), ap.add_argument("--proxy"), ap.add_argument("--urls")
     ap.add_argument("--sites-file"), ap.add_argument("--registry", default=str(ROOT / "data" / "sites.csv"))
@@ -208,7 +250,7 @@ def main():
           f"politeness: {CONCURRENT_REQUESTS} in flight, {CONCURRENT_REQUESTS_PER_DOMAIN} per portal, "
           f"delay {DOWNLOAD_DELAY} s, AutoThrottle on")
     head = (f"{'portals':>8}{'wall s':>8}{'requests':>10}{'pages/s':>9}{'reports':>9}{'answered':>9}"
-            f"{'peak MiB':>9}{'ideal s':>8}{'bare s':>8}{'bare p/s':>9}{'vs bare':>8}{'ideal/wall':>11}")
+            f"{'peak MiB':>9}{'PSS MiB':>8}{'ideal s':>8}{'bare s':>8}{'bare p/s':>9}{'vs bare':>8}{'ideal/wall':>11}")
     print(head)
     try:
         for size in args.sizes:
@@ -217,10 +259,12 @@ def main():
                 tmp = Path(tmp)
                 (tmp / "sites").write_text("\n".join(spread(all_ids, n)))
                 urls = tmp / "urls"
-                wall, peak, out, tripped = measured(
+                wall, peak, peak_pss, out, tripped = measured(
                     [sys.executable, str(Path(__file__)), "--role", "harvest", "--db", str(tmp / "h.db"),
                      "--proxy", proxy, "--urls", str(urls), "--sites-file", str(tmp / "sites"),
-                     "--registry", args.registry], max_rss)
+                     "--registry", args.registry]
+                    + ([] if args.parse_workers is None else ["--parse-workers", str(args.parse_workers)]), max_rss,
+                    args.progress, urls)
                 if tripped:
                     print(f"{n:>8}  memory guard: the crawl's process tree passed {args.max_rss_gib} GiB; stopped")
                     continue
@@ -230,16 +274,20 @@ def main():
                 ideal = (max(per_host.values()) if per_host else 0) * DOWNLOAD_DELAY / CONCURRENT_REQUESTS_PER_DOMAIN
                 pages = len(fetched)
                 rate = pages / wall if wall else 0
+                # the harvester's own figures first: a long run's bare half may not finish
+                print(f"{n:>8}{wall:>8.1f}{result['requests']:>10}{rate:>9.1f}{result['reports']:>9}"
+                      f"{result['portals'].get('answered', 0):>9}{peak / 2**20:>9.0f}{peak_pss / 2**20:>8.0f}{ideal:>8.1f}"
+                      f"   (harvester done; bare Scrapy next)", flush=True)
                 bare_wall = bare_rate = None
                 if not args.no_bare and fetched:
                     (tmp / "bare-urls").write_text("\n".join(u for u in dict.fromkeys(fetched)
                                                              if not u.endswith("/robots.txt")))
-                    bare_wall, _, _, _ = measured(
+                    bare_wall, _, _, _, _ = measured(
                         [sys.executable, str(Path(__file__)), "--role", "bare", "--proxy", proxy,
                          "--urls", str(tmp / "bare-urls")], max_rss)
                     bare_rate = pages / bare_wall
                 print(f"{n:>8}{wall:>8.1f}{result['requests']:>10}{rate:>9.1f}{result['reports']:>9}"
-                      f"{result['portals'].get('answered', 0):>9}{peak / 2**20:>9.0f}{ideal:>8.1f}"
+                      f"{result['portals'].get('answered', 0):>9}{peak / 2**20:>9.0f}{peak_pss / 2**20:>8.0f}{ideal:>8.1f}"
                       + (f"{bare_wall:>8.1f}{bare_rate:>9.1f}{rate / bare_rate:>8.2f}" if bare_rate else f"{'-':>8}{'-':>9}{'-':>8}")
                       + f"{ideal / wall:>11.2f}", flush=True)
     finally:

@@ -98,6 +98,11 @@ ITEM_PIPELINES = {
 # run leaves is told by crawl_sites (a site is finished only when its last request is done),
 # and the next run walks those sites again: nothing a kill left half-written is ever read.
 
+# Items of one response through the pipelines at once. The pipelines are synchronous, so more
+# buys nothing, while Scrapy starts this many asyncio tasks for every callback's output (its
+# default, 100, cost ~1 ms of the reactor thread per response).
+CONCURRENT_ITEMS = 8
+
 # A short progress line while a run goes on (sites done, reports, errors).
 EXTENSIONS = {"harvester.progress.Progress": 500}
 
@@ -147,6 +152,10 @@ HARVESTER_WALKER_FOR = "spiders.generic.spider_for"
 # download cap of an attachment (bytes).
 HARVESTER_FILE_READERS = 2
 HARVESTER_FILE_MAXSIZE = 64 * 1024 * 1024
+# Worker processes that decode and parse report pages (and make their text and MinHash) off
+# the reactor thread (harvester/offload.py): 0 parses in the crawl's own process; 1 uses the
+# second core. Needs the asyncio reactor (set above).
+HARVESTER_PARSE_WORKERS = 0
 # The crawl_runs row this process writes into (set by `harvester crawl`; absent: a new run).
 HARVESTER_RUN_ID = None
 # A crawl shared by workers through Redis (harvester/fleet.py): seconds a worker's lease on a

@@ -7,11 +7,13 @@ stable key, so re-running a crawl never adds duplicate rows.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from pathlib import Path
 
 import sqlite_utils
+from sqlite_utils.db import jsonify_if_needed
 
 from harvester.items import utcnow
 from harvester.report.labels import COLUMNS, T4_KEYS
@@ -175,6 +177,9 @@ def changed_cells(old: dict | None, new: dict | None) -> list[dict]:
     return out
 
 
+_PLAIN = frozenset((int, float, str, bytes, type(None)))  # values sqlite3 stores as they are
+
+
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -190,6 +195,74 @@ class Store:
         # only a power cut could lose the last commits. FULL would fsync every page stored.
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.ensure_schema()
+        self._columns: dict[str, set[str]] = {}  # table -> its column names, read once
+
+    # --- the hot writes as plain statements -----------------------------------------------------
+    # A report page is written with ~20 statements instead of the 150 that sqlite-utils' generic
+    # calls make (each asks again whether the table exists and what its columns are): the
+    # store is the largest cost of a crawl's process. The schema stays sqlite-utils' (above).
+    @contextlib.contextmanager
+    def _writing(self):
+        """Statements that commit on their own unless a transaction is open (then it decides),
+        as sqlite-utils' own writes do."""
+        conn = self.db.conn
+        if conn.in_transaction:
+            yield conn
+            return
+        conn.execute("BEGIN")
+        try:
+            yield conn
+        except BaseException:
+            conn.rollback()
+            raise
+        conn.execute("COMMIT")
+
+    def _table_columns(self, table: str, row: dict) -> None:
+        """Make sure the table has the row's columns (added as sqlite-utils would, alter=True)."""
+        have = self._columns.get(table)
+        if have is None:
+            have = self._columns[table] = {r[1] for r in self.db.conn.execute(f"pragma table_info([{table}])")}
+        if not have.issuperset(row):
+            self.db[table].add_missing_columns([row])
+            self._columns.pop(table)
+
+    def _one(self, sql: str, params=()) -> dict | None:
+        cursor = self.db.conn.execute(sql, params)
+        row = cursor.fetchone()
+        return None if row is None else dict(zip([d[0] for d in cursor.description], row))
+
+    def _insert(self, table: str, row: dict, verb: str = "insert"):
+        self._table_columns(table, row)
+        cols = ", ".join(f"[{c}]" for c in row)
+        self.db.conn.execute(f"{verb} into [{table}] ({cols}) values ({', '.join('?' * len(row))})",
+                             [jsonify_if_needed(v) for v in row.values()])
+
+    def _insert_many(self, table: str, rows: list[dict], verb: str = "insert"):
+        """Rows of one shape (the first row's columns), in one prepared statement."""
+        if not rows:
+            return
+        self._table_columns(table, rows[0])
+        keys = list(rows[0])
+        cols = ", ".join(f"[{c}]" for c in keys)
+        self.db.conn.executemany(f"{verb} into [{table}] ({cols}) values ({', '.join('?' * len(keys))})",
+                                 [[v if type(v) in _PLAIN else jsonify_if_needed(v) for v in map(row.get, keys)]
+                                  for row in rows])
+
+    def _upsert(self, table: str, row: dict, pk: str, insert_only: tuple[str, ...] = ()):
+        """Insert the row, or update the columns it has (those in `insert_only` are set on
+        insert only): what sqlite-utils' upsert does, in one statement."""
+        self._table_columns(table, row)
+        cols = ", ".join(f"[{c}]" for c in row)
+        update = ", ".join(f"[{c}] = excluded.[{c}]" for c in row if c != pk and c not in insert_only)
+        self.db.conn.execute(
+            f"insert into [{table}] ({cols}) values ({', '.join('?' * len(row))}) on conflict([{pk}]) do "
+            + (f"update set {update}" if update else "nothing"), [jsonify_if_needed(v) for v in row.values()])
+
+    def _update(self, table: str, pk: str, key, changes: dict):
+        self._table_columns(table, changes)
+        sets = ", ".join(f"[{c}] = ?" for c in changes)
+        self.db.conn.execute(f"update [{table}] set {sets} where [{pk}] = ?",
+                             [jsonify_if_needed(v) for v in changes.values()] + [key])
 
     def close(self):
         self.db.close()
@@ -218,13 +291,14 @@ class Store:
 
     def save_agency(self, agency_id: str, name: str, kind: str, parent_code: str, province: str, seen: str):
         """A body found reporting (a department, a town): first name seen kept, last_seen moved."""
-        table = self.db["agencies"]
-        if table.count_where("id = ?", [agency_id]):
-            self.db.execute("update agencies set last_seen = ?, first_seen = coalesce(first_seen, ?) where id = ?",
-                            [seen, seen, agency_id])
-        else:
-            table.insert({"id": agency_id, "name": name, "kind": kind, "level": None if kind == "government" else kind,
-                          "parent_code": parent_code, "province": province, "first_seen": seen, "last_seen": seen})
+        with self._writing() as conn:
+            if conn.execute("select 1 from agencies where id = ?", [agency_id]).fetchone():
+                conn.execute("update agencies set last_seen = ?, first_seen = coalesce(first_seen, ?) where id = ?",
+                             [seen, seen, agency_id])
+                return
+            self._insert("agencies", {"id": agency_id, "name": name, "kind": kind,
+                                      "level": None if kind == "government" else kind, "parent_code": parent_code,
+                                      "province": province, "first_seen": seen, "last_seen": seen})
 
     def discovered_columns(self) -> dict[str, tuple[list[str], str | None]]:
         """{site id: (columns, family)} of the sites whose columns a run found or knew."""
@@ -292,12 +366,9 @@ class Store:
     def save_page(self, url: str, body: bytes, content_type: str | None, fetched_at: str) -> str:
         """Keep the raw bytes of a fetched page, content-addressed, so it can be parsed again."""
         digest = sha256(body)
-        if not self.db["pages"].count_where("hash = ?", [digest]):
-            self.db["pages"].insert(
-                {"hash": digest, "url": url, "content_type": content_type, "size": len(body),
-                 "body": body, "fetched_at": fetched_at},
-                pk="hash",
-            )
+        with self._writing():
+            self._insert("pages", {"hash": digest, "url": url, "content_type": content_type, "size": len(body),
+                                   "body": body, "fetched_at": fetched_at}, verb="insert or ignore")
         return digest
 
     # --- errors and non-reports -----------------------------------------------------------------
@@ -321,12 +392,10 @@ class Store:
 
     # --- reports ------------------------------------------------------------------------------
     def report_row(self, report_id: str) -> dict | None:
-        rows = list(self.db["reports"].rows_where("id = ?", [report_id]))
-        return rows[0] if rows else None
+        return self._one("select * from reports where id = ?", [report_id])
 
     def source_row(self, url: str) -> dict | None:
-        rows = list(self.db["report_sources"].rows_where("url = ?", [url]))
-        return rows[0] if rows else None
+        return self._one("select * from report_sources where url = ?", [url])
 
     def save_report(self, report: dict, source: dict, values: dict | None) -> str:
         """Upsert one report, its source URL, its version and its table rows.
@@ -339,41 +408,48 @@ class Store:
         """
         seen = report["last_seen"]
         rid = report["id"]
+        conn = self.db.conn
         with self.db.atomic():
-            old = self.report_row(rid)
-            versions = self.db["report_versions"]
-            known = list(versions.rows_where("report_id = ? and content_hash = ?", [rid, report["content_hash"]]))
+            old = self._one("select first_seen from reports where id = ?", [rid])
+            known = conn.execute("select version from report_versions where report_id = ? and content_hash = ?",
+                                 [rid, report["content_hash"]]).fetchone()
             before = self.current_version(rid)
             if old is None:
                 outcome, version = "new", 1
             elif known:
-                outcome, version = "unchanged", known[0]["version"]
+                outcome, version = "unchanged", known[0]
             else:
                 outcome = "changed"
-                version = max(r["version"] for r in versions.rows_where("report_id = ?", [rid])) + 1
+                version = conn.execute("select max(version) from report_versions where report_id = ?",
+                                       [rid]).fetchone()[0] + 1
+            signature = report.pop("signature", None)
             if known:
-                versions.update((rid, version), {"last_seen": seen})
+                conn.execute("update report_versions set last_seen = ? where report_id = ? and version = ?",
+                             [seen, rid, version])
+                current = before
             else:
-                versions.insert({
+                added = {
                     "report_id": rid, "version": version, "content_hash": report["content_hash"],
                     "page_hash": report.get("page_hash"), "url": source["url"], "published": report.get("published"),
                     "values_json": json.dumps(values, ensure_ascii=False) if values else None,
                     "changes": json.dumps(changed_cells(json.loads(before["values_json"] or "null") if before else None,
                                                         values), ensure_ascii=False) if before else None,
-                    "signature": report.pop("signature", None), "first_seen": seen, "last_seen": seen,
-                })
-            report.pop("signature", None)
-            current = self.current_version(rid)
+                    "signature": signature, "first_seen": seen, "last_seen": seen,
+                }
+                self._insert("report_versions", added)
+                # the current version: published last, then the highest number (current_version's order)
+                current = added if before is None or (added["published"] or "", version) > (
+                    before["published"] or "", before["version"]) else before
             if outcome != "unchanged" and current["version"] == version:
                 row = dict(report, version=version, first_seen=old["first_seen"] if old else seen)
-                self.db["reports"].upsert(row, pk="id", alter=True)
+                self._upsert("reports", row, "id")
                 if values is not None:
                     self._save_values(rid, values)
             else:  # a copy of a known version, or an older version seen after a newer one
-                self.db["reports"].update(rid, {"last_seen": seen})
+                conn.execute("update reports set last_seen = ? where id = ?", [seen, rid])
             self._save_source(source, seen)
-            self.db["fetch_errors"].delete_where("url = ?", [source["url"]])
-            self.choose_canonical(rid)
+            conn.execute("delete from fetch_errors where url = ?", [source["url"]])
+            self.choose_canonical(rid, current)
         return outcome
 
     def matcher_rows(self):
@@ -388,9 +464,10 @@ class Store:
             "limit 1", [report_id]))
         return rows[0] if rows else None
 
-    def choose_canonical(self, report_id: str):
-        """Mark one source canonical and make it the report's URL (rule: CANONICAL_RULE)."""
-        report = self.report_row(report_id)
+    def choose_canonical(self, report_id: str, current: dict | None = None):
+        """Mark one source canonical and make it the report's URL (rule: CANONICAL_RULE).
+        `current`: the report's current version, when the caller knows it already."""
+        report = self._one("select agency from reports where id = ?", [report_id])
         if report is None:
             return
         sources = list(self.db.query(
@@ -398,11 +475,12 @@ class Store:
             "from report_sources s left join sites t on t.id = s.site_id where s.report_id = ?", [report_id]))
         if not sources:
             return
-        current = self.current_version(report_id)
+        current = current or self.current_version(report_id)
         of_current = [s for s in sources if current and s["content_hash"] == current["content_hash"]]
         best = min(of_current or sources, key=lambda s: canonical_rank(s, report["agency"]))
-        self.db.execute("update report_sources set canonical = (url = ?) where report_id = ?", [best["url"], report_id])
-        self.db["reports"].update(report_id, {"url": best["url"], "sources": len(sources)})
+        with self._writing() as conn:
+            conn.execute("update report_sources set canonical = (url = ?) where report_id = ?", [best["url"], report_id])
+            conn.execute("update reports set url = ?, sources = ? where id = ?", [best["url"], len(sources), report_id])
 
     def save_alias(self, report_id: str, url: str, site_id: str, seen: str, of: str):
         """Another address of a fetched page (tracking link, redirect start, second URL)."""
@@ -485,28 +563,23 @@ class Store:
             self.db["robots"].upsert_all(rows, pk="origin")
 
     def _save_source(self, source: dict, seen: str):
-        table = self.db["report_sources"]
-        row = dict(source, last_seen=seen, last_checked=seen)
-        if not table.count_where("url = ?", [source["url"]]):
-            row["first_seen"] = seen
-        table.upsert(row, pk="url", alter=True)
+        """Upsert a source row; first_seen is set when the URL is new only."""
+        self._upsert("report_sources", dict(source, last_seen=seen, last_checked=seen, first_seen=seen), "url",
+                     insert_only=("first_seen",))
 
     def _save_values(self, report_id: str, values: dict):
         """Replace the table rows of a report with those of its current version."""
+        conn = self.db.conn
         for name in ("active_disclosure", "applications", "reviews_litigation", "check_failures"):
-            self.db[name].delete_where("report_id = ?", [report_id])
+            conn.execute(f"delete from [{name}] where report_id = ?", [report_id])
         raw = values.get("raw") or {}
         units = values.get("units") or {}
         ad = values.get("active_disclosure") or {}
-        self.db["active_disclosure"].insert_all(
-            (
-                {"report_id": report_id, "item": item, "metric": metric, "value": value,
-                 "unit": units.get(f"active_disclosure/{item}/{metric}"),
-                 "raw": raw.get(f"active_disclosure/{item}/{metric}")}
-                for item, metrics in ad.items() for metric, value in (metrics or {}).items()
-            ),
-            pk=("report_id", "item", "metric"),
-        )
+        self._insert_many("active_disclosure", [
+            {"report_id": report_id, "item": item, "metric": metric, "value": value,
+             "unit": units.get(f"active_disclosure/{item}/{metric}"),
+             "raw": raw.get(f"active_disclosure/{item}/{metric}")}
+            for item, metrics in ad.items() for metric, value in (metrics or {}).items()])
         apps = values.get("applications") or {}
         rows = []
         for position, (row_key, cells) in enumerate(apps.items()):
@@ -516,22 +589,17 @@ class Store:
             rows.append(dict({"report_id": report_id, "row": row_key, "position": position},
                              **{c: cells.get(c) for c in APPLICANT_COLUMNS},
                              raw=json.dumps(row_raw, ensure_ascii=False) if row_raw else None))
-        self.db["applications"].insert_all(rows, pk=("report_id", "row"))
+        self._insert_many("applications", rows)
         rl = values.get("reviews_litigation")
         if rl:
             rl_raw = {k: raw[f"reviews_litigation/{k}"] for k in REVIEW_KEYS if f"reviews_litigation/{k}" in raw}
-            self.db["reviews_litigation"].insert(
-                dict({"report_id": report_id}, **{review_column(k): rl.get(k) for k in REVIEW_KEYS},
-                     raw=json.dumps(rl_raw, ensure_ascii=False) if rl_raw else None),
-                pk="report_id",
-            )
-        self.db["check_failures"].insert_all(
-            ({"report_id": report_id, "check": f["check"], "column": f["column"],
-              "expected": f.get("expected"), "actual": f.get("actual")}
-             for f in values.get("check_failures") or []),
-            pk=("report_id", "check", "column"),
-            replace=True,
-        )
+            self._insert("reviews_litigation",
+                         dict({"report_id": report_id}, **{review_column(k): rl.get(k) for k in REVIEW_KEYS},
+                              raw=json.dumps(rl_raw, ensure_ascii=False) if rl_raw else None))
+        self._insert_many("check_failures", [
+            {"report_id": report_id, "check": f["check"], "column": f["column"],
+             "expected": f.get("expected"), "actual": f.get("actual")}
+            for f in values.get("check_failures") or []], verb="insert or replace")
 
     # --- summaries ----------------------------------------------------------------------------
     def counts(self) -> dict[str, int]:

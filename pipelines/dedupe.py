@@ -17,6 +17,17 @@ from harvester.neardup import Candidate, ReportMatcher
 from harvester.pagetext import first_copy, page_text
 from harvester.store import Store
 
+
+def body_text(item) -> str:
+    """The report's text of a parsed page, without the page's chrome ("" for a file no reader read)."""
+    if item.html is None:
+        return ""
+    text = page_text(item.html)
+    if (item.parsed or {}).get("mirrored_copy_in_page"):
+        text = first_copy(text)  # the page prints the report twice: keep it once
+    return text
+
+
 class DedupePipeline:
     """One matcher for the run: every site's pages meet in it, so a re-post found on a parent
     portal meets the report its agency's own portal gave (one engine walks every site)."""
@@ -47,10 +58,9 @@ class DedupePipeline:
             return item
         parsed = item.parsed or {}
         item.canonical_url = urls.canonical_url(item.url)
-        # a file's text was read with it (pipelines/files.py): a file has no HTML
-        item.text = page_text(item.html) if item.html is not None else (item.text or "")
-        if parsed.get("mirrored_copy_in_page"):
-            item.text = first_copy(item.text)  # the page prints the report twice: keep it once
+        # made by the parse worker (harvester/offload.py) or read with its file (pipelines/files.py)
+        if item.text is None:
+            item.text = body_text(item)
         agency = parsed.get("agency") or dedupe.agency_from_title(item.title) or item.agency
         year = parsed.get("year") or item.year
         item.content_hash = dedupe.content_hash(parsed, item.text)
@@ -58,7 +68,8 @@ class DedupePipeline:
             parsed.get(k) for k in dedupe.TABLE_KEYS[1:]) else None
         cand = Candidate(agency=agency, year=year, values_hash=item.content_hash if tables else None,
                          values=tables, text=item.text)
-        item.signature = self.matcher.signature(item.text)
+        if item.signature is None:
+            item.signature = self.matcher.signature(item.text)
         found = self.matcher.match(cand, signature=item.signature)
         item.report_id = found.report_id if found else dedupe.report_id(agency, year, item.canonical_url)
         hashes = self.current

@@ -29,27 +29,50 @@ def failed(reason: str) -> dict:
 
 
 class ParsePipeline:
-    def __init__(self, reader: FileReader | None = None):
+    def __init__(self, reader: FileReader | None = None, workers: int = 0, stats=None):
         self.reader = reader
+        self.workers = workers  # HARVESTER_PARSE_WORKERS: 1 parses in a worker process (harvester/offload.py)
+        self.worker = None
+        self.stats = stats
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(FileReader.of(crawler))
+        return cls(FileReader.of(crawler), crawler.settings.getint("HARVESTER_PARSE_WORKERS", 0), crawler.stats)
+
+    def open_spider(self):
+        from scrapy.utils.reactor import is_asyncio_reactor_installed
+
+        if self.workers > 0 and is_asyncio_reactor_installed():
+            from harvester.offload import ParseWorker
+
+            self.worker = ParseWorker(self.stats)
+
+    def close_spider(self):
+        if self.worker is not None:
+            self.worker.close()
+            self.worker = None
 
     def process_item(self, item):
         if not isinstance(item, ReportPage):
             return item
         if is_file(item.body, item.content_type, item.url):  # a document: read in a thread
             return read_file_item(self.reader or FileReader(), item)
-        try:
-            item.html = readable_html(item.body, item.content_type, url=item.url, title=item.title,
-                                      published=item.published, attachments=item.attachments)
-        except Exception as e:  # a charset no decoder takes: record, keep the bytes
-            item.parsed = failed(f"undecodable page: {e}")
-            return item
-        try:
-            item.parsed = parse(item.html, url=item.url, content_type=item.content_type)
-        except Exception as e:  # one bad page never stops a run
-            logger.warning("parse failed for %s: %s", item.url, e)
-            item.parsed = failed(f"{type(e).__name__}: {e}")
+        if self.worker is not None:
+            return self.worker.read(item, parse_item)  # awaited by Scrapy
+        return parse_item(item)
+
+
+def parse_item(item: ReportPage) -> ReportPage:
+    """item.html and item.parsed of a fetched page."""
+    try:
+        item.html = readable_html(item.body, item.content_type, url=item.url, title=item.title,
+                                  published=item.published, attachments=item.attachments)
+    except Exception as e:  # a charset no decoder takes: record, keep the bytes
+        item.parsed = failed(f"undecodable page: {e}")
         return item
+    try:
+        item.parsed = parse(item.html, url=item.url, content_type=item.content_type)
+    except Exception as e:  # one bad page never stops a run
+        logger.warning("parse failed for %s: %s", item.url, e)
+        item.parsed = failed(f"{type(e).__name__}: {e}")
+    return item

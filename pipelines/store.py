@@ -8,6 +8,7 @@ twice. Outcomes are counted in the crawl stats for the run record.
 from __future__ import annotations
 
 import json
+import time
 
 from harvester import dedupe
 from harvester.urls import source_kind
@@ -15,11 +16,19 @@ from harvester.items import ColumnFound, FetchError, ReportPage, Unchanged, utcn
 from harvester.report.meta import compose_title, looks_like_report_title
 from harvester.store import Store
 
+# Writes are committed in batches, at most this many seconds apart: a commit per page cost as
+# much as the page's statements. Each page is still all-or-nothing (a savepoint inside the
+# batch), and a site's crawl_sites row is written after its pages in the same order, so a
+# kill loses at most the last second's pages whole, and never a finished site's pages.
+COMMIT_SECONDS = 1.0
+
 
 class StorePipeline:
     def __init__(self, db_path: str, run_id: int | None, crawler):
         self.db_path, self.run_id, self.crawler, self.stats = db_path, run_id, crawler, crawler.stats
         self.store = None
+        self.batch_started = 0.0
+        self.ticker = None
         self.levels: dict[str, str | None] = {}  # site id -> level, read from the sites table once each
         self.site_reports: dict[str, int] = {}  # reports stored per open site, for its crawl_sites row
 
@@ -34,14 +43,38 @@ class StorePipeline:
 
     def open_spider(self):
         self.store = Store(self.db_path)
+        from scrapy.utils.reactor import is_reactor_installed
+
+        if is_reactor_installed():  # a quiet spell (slow portals) still commits what was written
+            from twisted.internet import task
+
+            self.ticker = task.LoopingCall(self.commit, due_only=True)
+            self.ticker.start(COMMIT_SECONDS, now=False)
         site = getattr(self.crawler.spider, "site", None)
         if site is not None:  # one site's spider run on its own (`scrapy crawl gx_liunan`)
             self.store.upsert_sites([site])
 
     def close_spider(self):
+        if self.ticker is not None and self.ticker.running:
+            self.ticker.stop()
         if self.store:
+            self.commit()
             self.store.close()
             self.store = None
+
+    def batch(self):
+        """Open the batch's transaction if none is open."""
+        conn = self.store.db.conn
+        if not conn.in_transaction:
+            conn.execute("BEGIN")
+            self.batch_started = time.monotonic()
+
+    def commit(self, due_only: bool = False):
+        if self.store is None:
+            return
+        conn = self.store.db.conn
+        if conn.in_transaction and not (due_only and time.monotonic() - self.batch_started < COMMIT_SECONDS):
+            conn.execute("COMMIT")
 
     def site_finished(self, site_id: str, outcome):
         """A site's walk is done and all its items are stored: its record says so, and what its
@@ -52,11 +85,13 @@ class StorePipeline:
             self.store.save_list_walks(site_id, outcome.lists, utcnow())
         if self.run_id is None:
             return
+        self.batch()
         self.store.finish_site(self.run_id, site_id, outcome.status, reason=outcome.reason,
                                requests=outcome.requests, answered=outcome.answered,
                                browser_pages=outcome.browser_pages, column_found=int(outcome.column_found),
                                report_pages=outcome.report_pages, reports=self.site_reports.pop(site_id, 0),
                                errors=outcome.errors)
+        self.commit(due_only=True)
 
     def level(self, site_id: str) -> str | None:
         if site_id not in self.levels:
@@ -65,6 +100,12 @@ class StorePipeline:
         return self.levels[site_id]
 
     def process_item(self, item):
+        self.batch()
+        self.write(item)
+        self.commit(due_only=True)
+        return item
+
+    def write(self, item):
         if isinstance(item, Unchanged):
             self.store.touch_source(item.url, item.fetched_at, item.checked)
             self.stats.inc_value("harvester/reports_unchanged")
@@ -78,7 +119,6 @@ class StorePipeline:
         elif isinstance(item, ReportPage):
             with self.store.db.atomic():  # a page's every row or none: a kill never leaves half of it
                 self.save_page_item(item)
-        return item
 
     def save_page_item(self, item: ReportPage):
         """One fetched page: its raw bytes, and its report (with sources) or its non-report row."""

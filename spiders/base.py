@@ -59,6 +59,12 @@ def parse_date(text: str | None) -> str | None:
     return f"{y:04d}-{mo:02d}-{d:02d}"
 
 
+def links(response) -> list:
+    """The page's <a href> elements, as `response.css("a[href]")` finds them, read from the lxml
+    tree itself: a parsel Selector per link cost more than the rest of a report page's callback."""
+    return response.selector.root.xpath("descendant-or-self::a[@href]")
+
+
 def clean(text: str | None) -> str:
     return re.sub(r"\s+", " ", text or "").strip()
 
@@ -538,17 +544,17 @@ class ReportSpider(scrapy.Spider):
     def attachments(self, response):
         if not isinstance(response, TextResponse):  # a file (the list linked it straight): no links
             return
-        for a in response.css("a[href]"):
-            href = a.attrib["href"].strip()
+        for a in links(response):
+            href = a.get("href").strip()
             if ATTACHMENT.search(href):
-                yield {"url": response.urljoin(href), "name": clean(" ".join(a.css("::text").getall())) or None}
+                yield {"url": response.urljoin(href), "name": clean(" ".join(a.xpath("descendant-or-self::text()"))) or None}
 
     def twin_urls(self, response):
         if not isinstance(response, TextResponse):
             return []
         urls = []
-        for a in response.css("a[href]"):
-            href = a.attrib["href"].strip()
+        for a in links(response):
+            href = a.get("href").strip()
             url = response.urljoin(href)
             if TWIN.search(url) and url != response.url and url not in urls:
                 urls.append(url)
