@@ -20,9 +20,8 @@ import markupsafe
 from datasette import hookimpl
 from datasette.utils.asgi import NotFound, Response
 
-from harvester.datasette import report_view
+from harvester.datasette import harvest_db, report_view
 
-DATABASE = "reports"
 HASH = re.compile(r"^[0-9a-f]{64}$")
 BASE_TABLES = {"reports", "report_sources", "report_versions", "pages", "active_disclosure", "applications",
                "reviews_litigation", "check_failures", "non_reports", "fetch_errors", "crawl_runs", "sites",
@@ -31,13 +30,6 @@ RAW_PAGE_CSP = ("sandbox; default-src 'none'; img-src 'self' data:; style-src 's
                 "font-src 'self' data:; base-uri 'none'; form-action 'none'")
 
 
-async def harvest_db(datasette):
-    if DATABASE in datasette.databases:
-        return datasette.get_database(DATABASE)
-    for name, db in datasette.databases.items():
-        if not name.startswith("_") and await db.table_exists("reports") and await db.table_exists("labels"):
-            return db
-    raise NotFound("No harvest database (a database with the tables reports and labels)")
 
 
 async def check_view(datasette, request, db, table):

@@ -16,20 +16,10 @@ import markupsafe
 from datasette import hookimpl
 from datasette.utils.asgi import NotFound, Response
 
-from harvester.datasette import indicator_view
+from harvester.datasette import harvest_db, indicator_view
 
-DATABASE = "reports"
 NOT_READY = ("This harvest has no indicators yet: run `harvester indicators --db FILE` "
              "(a crawl computes them at its end).")
-
-
-async def _db(datasette):
-    if DATABASE in datasette.databases:
-        return datasette.get_database(DATABASE)
-    for name, db in datasette.databases.items():
-        if not name.startswith("_") and await db.table_exists("reports"):
-            return db
-    raise NotFound("No harvest database")
 
 
 async def _check(datasette, request, db, table):
@@ -43,7 +33,7 @@ def _json(data) -> Response:
 
 
 async def indicators_page(request, datasette):
-    db = await _db(datasette)
+    db = await harvest_db(datasette)
     await _check(datasette, request, db, "indicators")
     if not await indicator_view.ready(db):
         raise NotFound(NOT_READY)
@@ -60,7 +50,7 @@ async def indicators_page(request, datasette):
 
 
 async def agency_page(request, datasette):
-    db = await _db(datasette)
+    db = await harvest_db(datasette)
     await _check(datasette, request, db, "indicators")
     if not await indicator_view.ready(db):
         raise NotFound(NOT_READY)
