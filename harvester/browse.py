@@ -364,6 +364,28 @@ def serve(db: str | Path, port: int = 8001, host: str = "127.0.0.1", *,
     uvicorn.run(ds.app(), host=host, port=port, log_level="warning", lifespan="on", workers=1)
 
 
+def wait_until_serving(process, url: str, log: str | Path | None = None, timeout: float = 60.0) -> None:
+    """Wait for a `serve` process started in the background to answer at url (scripts and tests
+    start one and must not ask it anything before it listens). Raises RuntimeError with the
+    server's log when it exits or does not answer in time."""
+    import time
+    import urllib.request
+
+    deadline = time.time() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url + "/-/versions.json", timeout=2) as answer:
+                if answer.status == 200:
+                    return
+        except OSError:
+            pass
+        if process.poll() is not None or time.time() > deadline:
+            process.kill()
+            said = Path(log).read_text(errors="replace") if log else ""
+            raise RuntimeError(f"datasette did not start at {url}: {said}")
+        time.sleep(0.2)
+
+
 def _check_address(host: str, port: int):
     """Raise OSError (address in use, unknown host) before uvicorn would log it as a traceback."""
     import socket

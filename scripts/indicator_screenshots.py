@@ -16,9 +16,10 @@ import json
 import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
+
+from harvester.browse import wait_until_serving
 
 ROOT = Path(__file__).resolve().parents[1]
 SHOTS = ROOT / "docs" / "screenshots"
@@ -48,12 +49,7 @@ def main():
                               cwd=ROOT)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(base + "/-/versions.json", timeout=2)
-                break
-            except OSError:
-                time.sleep(0.1)
+        wait_until_serving(server, base)
         ranking = json.load(urllib.request.urlopen(base + "/-/indicators.json"))["ranking"]
         agency = args.agency or next(r["agency_id"] for r in ranking if r["agency"] == "合肥高新技术产业开发区管理委员会")
         SHOTS.mkdir(parents=True, exist_ok=True)

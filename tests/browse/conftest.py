@@ -18,7 +18,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -30,6 +29,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import browse_fixture as fixture  # noqa: E402
+from harvester.browse import wait_until_serving
 
 
 @dataclass
@@ -146,18 +146,7 @@ def server(harvest) -> Server:
         [sys.executable, "-m", "harvester.browse", "serve", "--db", str(harvest.db), "--port", str(port)],
         cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(url + "/-/versions.json", timeout=2) as answer:
-                if answer.status == 200:
-                    break
-        except OSError:
-            pass
-        if process.poll() is not None or time.time() > deadline:
-            process.kill()
-            raise RuntimeError("datasette did not start: " + harvest.db.with_suffix(".serve.log").read_text())
-        time.sleep(0.2)
+    wait_until_serving(process, url, harvest.db.with_suffix(".serve.log"))
     yield Server(url, harvest.db, db_hash, process)
     process.terminate()
     try:

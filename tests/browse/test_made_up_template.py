@@ -17,7 +17,6 @@ import socket
 import sqlite3
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -30,6 +29,7 @@ from harvester import dedupe
 from harvester.items import ReportPage
 from harvester.report import parse, templates
 from pipelines.store import StorePipeline, stored_title
+from harvester.browse import wait_until_serving
 
 ROOT = Path(__file__).resolve().parents[2]
 REPORT_TESTS = ROOT / "tests" / "report"
@@ -116,17 +116,7 @@ def server(harvest):
                                     "--db", str(harvest["db"]), "--port", str(port)],
                                    cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(url + "/-/versions.json", timeout=2):
-                break
-        except OSError:
-            pass
-        if process.poll() is not None or time.time() > deadline:
-            process.kill()
-            raise RuntimeError("datasette did not start: " + log_path.read_text())
-        time.sleep(0.2)
+    wait_until_serving(process, url, log_path)
     yield url
     process.terminate()
     try:

@@ -240,8 +240,9 @@ def _serve(db, tmp_path):
     import socket
     import subprocess
     import sys
-    import time
     import urllib.request
+
+    from harvester.browse import wait_until_serving
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -250,12 +251,7 @@ def _serve(db, tmp_path):
     proc = subprocess.Popen([sys.executable, "-m", "harvester.cli", "serve", "--db", str(db), "--port", str(port)],
                             stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(base + "/-/versions.json", timeout=2)
-            break
-        except OSError:
-            time.sleep(0.1)
+    wait_until_serving(proc, base, tmp_path / "serve.log")
     return proc, base
 
 

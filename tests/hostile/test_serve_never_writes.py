@@ -13,7 +13,6 @@ import shutil
 import socket
 import sqlite3
 import subprocess
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -22,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from hostile_helpers import HARVESTER, ROOT, assert_refused, run_cli, snapshot
+from harvester.browse import wait_until_serving
 
 
 def free_port() -> int:
@@ -44,17 +44,8 @@ def start_server(db: Path, log: Path) -> tuple[subprocess.Popen, str]:
     process = subprocess.Popen(HARVESTER + ["serve", "--db", str(db), "--port", str(port)], cwd=ROOT,
                                stdout=log.open("w"), stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while True:
-        try:
-            if fetch(url + "/-/versions.json")[0] == 200:
-                return process, url
-        except OSError:
-            pass
-        if process.poll() is not None or time.time() > deadline:
-            process.kill()
-            raise AssertionError("serve did not start: " + log.read_text())
-        time.sleep(0.2)
+    wait_until_serving(process, url, log)
+    return process, url
 
 
 def test_serving_a_harvest_leaves_it_byte_for_byte_unchanged(harvest_copy, tmp_path):
