@@ -4,13 +4,24 @@ scrapy-playwright's handler starts the Playwright driver (a Node process) when t
 starts, whether or not any page will need a browser. A national run needs a browser for a few
 walled portals at most, so this handler starts the driver and Chromium on the first request
 with meta["playwright"] and never otherwise; every site that needs the browser shares it, each
-in a context of its own (named by its site id) that is closed when the site is done.
+in a context of its own (named by its portal host) that is closed when the site is done.
+
+At most HARVESTER_BROWSER_CONTEXTS contexts are open at once: each is a renderer process of
+its own (tens of MB), and near the end of a national run a dozen walled portals can want the
+browser together. A page for a new context waits until an open one is idle (no page in it) and
+closes the one idle longest. Waiting only on *idle*, never on a site finishing, is what keeps
+this free of deadlock: a page in flight ends within the navigation timeout, so a slot always
+comes free, whereas scrapy-playwright's PLAYWRIGHT_MAX_CONTEXTS waits for a context to be
+closed, which here happens only when its site is done (and a site can wait for a second host's
+context). A closed portal's next page opens a new context and passes its wall again.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections import Counter
 from urllib.parse import urlsplit
 
 from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
@@ -55,6 +66,15 @@ class LazyPlaywrightHandler(ScrapyPlaywrightDownloadHandler):
         if self._owner is None:
             crawler._harvester_browser_owner = self
             self._owner = self
+        self._max_contexts = max(1, crawler.settings.getint("HARVESTER_BROWSER_CONTEXTS", 4))
+        # A context is closed for another only after this long without a page: longer than the
+        # pause between two pages of a portal, so a portal being walked keeps its context (and its
+        # wall's cookie) rather than two portals taking the slot from each other page by page.
+        self._idle_before_close = 1.0 + 2 * crawler.settings.getfloat("DOWNLOAD_DELAY", 0.0)
+        self._admission = asyncio.Lock()
+        self._pages_in: Counter[str] = Counter()  # pages in flight per context name
+        self._last_used: dict[str, float] = {}
+        self._closing: set[str] = set()  # contexts being closed: a page for one waits for a new one
 
     async def _maybe_launch_in_thread(self) -> None:  # engine_started: nothing to start yet
         return None
@@ -71,16 +91,63 @@ class LazyPlaywrightHandler(ScrapyPlaywrightDownloadHandler):
                     logger.info("a page needs the browser (%s): starting Chromium", request.url)
                     await self._launch()
                     self._launched = True
-        return await super()._download_request(request, spider)
+        name = request.meta.setdefault("playwright_context", "default")
+        if not self._is_open(name):
+            await self._admit(name)
+        self._pages_in[name] += 1  # no await since _is_open/_admit: an admitted name stays open
+        try:
+            return await super()._download_request(request, spider)
+        finally:
+            self._pages_in[name] -= 1
+            self._last_used[name] = time.monotonic()
+
+    def _is_open(self, name: str) -> bool:
+        return name not in self._closing and (name in self.context_wrappers or self._pages_in[name] > 0)
+
+    def _open_names(self) -> set[str]:
+        return set(self.context_wrappers) | {n for n, k in self._pages_in.items() if k > 0}
+
+    async def _admit(self, name: str) -> None:
+        """Room for context `name`: below the cap at once, else the longest-idle open context
+        is closed once it has been idle _idle_before_close (waiting meanwhile). Every context
+        goes idle in the end, as its portal's pages run out: the wait is never circular."""
+        async with self._admission:
+            waited = False
+            while name in self._closing or (not self._is_open(name)
+                                            and len(self._open_names()) >= self._max_contexts):
+                now = time.monotonic()
+                idle = [n for n in self.context_wrappers if self._pages_in[n] == 0
+                        and now - self._last_used.get(n, 0.0) >= self._idle_before_close]
+                if idle:
+                    oldest = min(idle, key=lambda n: self._last_used.get(n, 0.0))
+                    self.stats.inc_value("harvester/browser_contexts_evicted")
+                    await self.close_context(oldest)
+                    continue
+                if not waited:
+                    self.stats.inc_value("harvester/browser_context_waits")
+                    waited = True
+                await asyncio.sleep(0.1)
+            opened = len(self._open_names()) + (0 if self._is_open(name) else 1)
+            if opened > (self.stats.get_value("harvester/browser_contexts_max") or 0):
+                self.stats.set_value("harvester/browser_contexts_max", opened)
 
     async def close_context(self, name: str) -> None:
-        wrapper = self.context_wrappers.get(name)
+        """Close context `name`. It is forgotten before the close is awaited, and a page asked
+        for it meanwhile waits (_closing) and then opens a new one: never a page in a context
+        going away, and no new context of that name before the old one's close callback (which
+        scrapy-playwright keys by name) has run."""
+        wrapper = self.context_wrappers.pop(name, None)
         if wrapper is not None:
+            self._closing.add(name)
             try:
-                await wrapper.context.close()  # its close callback forgets the wrapper
+                await wrapper.context.close()
             except Exception as e:  # a context already gone with its browser
                 logger.debug("closing browser context %s: %s", name, e)
-            self.context_wrappers.pop(name, None)
+            finally:
+                self._closing.discard(name)
+        if not self._pages_in[name]:
+            self._pages_in.pop(name, None)
+            self._last_used.pop(name, None)
 
 
 def _handler(crawler) -> LazyPlaywrightHandler | None:

@@ -99,9 +99,19 @@ class ChallengeMiddleware:
     def from_crawler(cls, crawler):
         return cls(crawler.stats)
 
+    # A fresh browser context meets the wall too: its script sets the cookie and the wall's own
+    # answer comes back. Asked once more, the same context passes (the cookie is set by then).
+    BROWSER_RETRIES = 2
+
     def process_response(self, request, response):
-        if request.meta.get("playwright") or not looks_like_challenge(response.status, response.body):
+        if not looks_like_challenge(response.status, response.body):
             return response
+        if request.meta.get("playwright"):
+            tries = request.meta.get("harvester_wall_tries", 0)
+            if tries >= self.BROWSER_RETRIES:
+                return response
+            self.stats.inc_value("harvester/challenges_in_browser")
+            return request.replace(meta=dict(request.meta, harvester_wall_tries=tries + 1), dont_filter=True)
         self.stats.inc_value("harvester/challenges")
         # one browser context per portal host: the cookie its wall sets (on robots.txt, say)
         # serves its next pages, and no other portal's

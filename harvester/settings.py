@@ -83,6 +83,10 @@ PLAYWRIGHT_LAUNCH_OPTIONS = {
 PLAYWRIGHT_ABORT_REQUEST = "harvester.browser.abort_request"
 PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 30_000
 PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 4
+# Browser contexts (one per walled portal host, each a renderer process of tens of MB) open at
+# once; a page for another portal waits for one to go idle and closes it (harvester/browser.py).
+# This, not the number of walled portals, bounds the browser's memory.
+HARVESTER_BROWSER_CONTEXTS = 4
 
 # One stage per module, in the order a page flows: parse, classify, identify, dedupe, store.
 ITEM_PIPELINES = {

@@ -1,0 +1,36 @@
+"""Issue 11: the browser's memory is bounded by HARVESTER_BROWSER_CONTEXTS, not by how many
+walled portals a run meets. Walled national-sandbox portals crawled with room for two browser
+contexts: every report behind their walls is still found (a portal whose context was closed
+passes its wall again), the run never had more than two contexts open, and it did have to
+close some (so the cap was really met, not merely never reached)."""
+
+from __future__ import annotations
+
+import json
+
+from e2e_helpers import rows, run_harvester
+from harvester.sandbox.national import NationalWeb
+from harvester.sandbox.portal import load_configs
+
+CAP = 2
+
+
+def test_walled_portals_share_a_capped_number_of_browser_contexts(tmp_path):
+    web = NationalWeb(exclude_hosts={c["host"]: c["id"] for c in load_configs()})
+    walled = [s["site_id"] for s in web.truth().sites.values() if s.get("wall")][:6]
+    assert len(walled) == 6
+    truth = web.truth(sites=walled)
+    db = tmp_path / "walled.db"
+    run_harvester("crawl", "--sandbox", *[a for s in walled for a in ("--site", s)], "--db", str(db),
+                  "--set", f"HARVESTER_BROWSER_CONTEXTS={CAP}", timeout=900)
+    stored = {r["url"] for r in rows(db, "select url from report_sources")}
+    expected = truth.expected(browser=True)
+    missing = [r["url"] for r in expected if r["url"] not in stored]
+    assert expected and not missing, f"{len(missing)} of {len(expected)} walled reports not found: {missing[:5]}"
+    used = rows(db, "select site_id, browser_pages from crawl_sites")
+    assert all(r["browser_pages"] > 0 for r in used), used
+    stats = json.loads(rows(db, "select stats from crawl_runs order by id desc limit 1")[0]["stats"])
+    assert stats["playwright/browser_count"] == 1
+    assert 1 <= stats["harvester/browser_contexts_max"] <= CAP, stats
+    assert stats.get("playwright/context_count/max_concurrent", 0) <= CAP, stats
+    assert stats.get("harvester/browser_contexts_evicted", 0) + stats.get("harvester/browser_context_waits", 0) > 0
