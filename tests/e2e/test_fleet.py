@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from e2e_helpers import CONTENT_ANY_ORDER, HARVESTER, ROOT, count_reports, rows, run_harvester, snapshot
+from e2e_helpers import HARVESTER, ROOT, count_reports, rows, run_harvester, snapshot
 from harvester.sandbox.process import SandboxProcess, free_port
 
 # Hand-made portals of every family and national-sandbox portals with discovery, a flaky host,
@@ -83,9 +83,9 @@ def single(tmp_path_factory):
     db = tmp_path_factory.mktemp("single") / "single.db"
     with SandboxProcess(national=True) as sb:
         run_harvester(*crawl_args(db, sb.proxy_url))
-        first = snapshot(db, CONTENT_ANY_ORDER)
+        first = snapshot(db)
         again = run_harvester(*crawl_args(db, sb.proxy_url))  # incremental: the stored reports re-checked
-    return {"first": first, "again": snapshot(db, CONTENT_ANY_ORDER), "again_outcomes": outcome_line(again.stdout)}
+    return {"first": first, "again": snapshot(db), "again_outcomes": outcome_line(again.stdout)}
 
 
 def assert_polite(log: dict):
@@ -113,7 +113,7 @@ def test_three_workers_write_the_database_one_process_writes(single, tmp_path):
                 stop(w)
         sandbox_log = sb.log_summary()
         leftover = client.keys("harvester:*")
-        first = snapshot(db, CONTENT_ANY_ORDER)
+        first = snapshot(db)
         # the next run is incremental, as a single process's is: one worker this time
         helper = start_worker(url, tmp_path / "again.log")
         try:
@@ -124,7 +124,7 @@ def test_three_workers_write_the_database_one_process_writes(single, tmp_path):
     assert "Traceback" not in done.stderr, done.stderr[-2000:]
     assert [w.returncode for w in workers] == [0, 0, 0], [log.read_text()[-1500:] for log in logs]
     assert_same(first, single["first"])
-    assert_same(snapshot(db, CONTENT_ANY_ORDER), single["again"])
+    assert_same(snapshot(db), single["again"])
     assert outcome_line(again.stdout) == single["again_outcomes"]
     assert_polite(sandbox_log)
     # the work was shared: more than one worker fetched, and the run counts every request
@@ -177,7 +177,7 @@ def test_a_worker_killed_mid_run_loses_nothing(single, tmp_path):
     assert walking and stored_at_kill > 0
     for site in walking:  # the dead worker's sites went back to the queue and were walked again
         assert f"site {site}: its worker went silent" in stderr, stderr[-2000:]
-    assert_same(snapshot(db, CONTENT_ANY_ORDER), single["first"])
+    assert_same(snapshot(db), single["first"])
     assert {r["status"] for r in rows(db, "select status from crawl_sites")} == {"finished"}
 
 
