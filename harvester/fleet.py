@@ -1,13 +1,25 @@
 """A crawl shared by many workers through Redis: `harvester crawl --workers URL` and
 `harvester worker --redis URL`.
 
-Why this shape. A request's callback runs in its site's *walker* (spiders/harvest.py), whose
-walk state (lists seen, discovery notes, the CMS family found) lives in one process; so the
-unit handed between machines is the site, not the request. The crawl process (the
-*coordinator*) puts the run's sites in a Redis list; a worker takes a site under a lease that
-it renews while it walks, and walks it in its own Scrapy engine (Scrapy's in-memory,
-downloader-aware scheduler: the scrapy-redis queue is not downloader-aware, and a request is
-only of use to the walker that made it). What the fleet shares is:
+The distributed engine is scrapy-redis's, as Scrapy users scale: its scheduler, its queue, its
+dupefilter. What the fleet hands out is a *seed* per site: the crawl process (the
+*coordinator*) pushes one Request per site (its start URL; site id, host and attempt number in
+meta; priority = its place in the run's order) into a scrapy-redis PriorityQueue under the
+run's key prefix, serialized by scrapy-redis's own request serializer. A worker's scheduler is
+a subclass of scrapy-redis's Scheduler on that queue: when the worker has room for another
+site (at most HARVESTER_ACTIVE_SITES at once, and at most its fair share of the sites left:
+those queued or walked, divided by the live workers) its spider asks the scheduler for the next
+seed, and the site's walker starts (spiders/harvest.py). The requests a walk makes stay in that
+worker's own queue (Scrapy's in-memory DownloaderAwarePriorityQueue, inside the same
+scheduler): a request's callback runs in its site's walker, whose walk state (lists seen,
+discovery notes, the CMS family found) lives in one process, so only that worker can use it;
+and the scrapy-redis queue is not downloader-aware.
+
+The queue's pop is scrapy-redis's PriorityQueue with one change (SEED_POP, one Lua step): it
+takes the first seed whose host no other worker walks (sites on one host go to the worker that
+walks it) and, in the same step, leases the seed's site to the worker. So a seed is never out of
+the queue without a lease: a worker that dies between pop and walk loses nothing. The lease is
+renewed while the site is walked; what else the fleet shares is:
 
 - the run's dupefilter: scrapy-redis's RFPDupeFilter, one set of request fingerprints for the
   run, so a page two sites link is fetched once, as in a single-process run. Each fingerprint
@@ -17,18 +29,19 @@ only of use to the walker that made it). What the fleet shares is:
   Redis (taken per request, kept while any of its requests to the host is in flight, held
   DOWNLOAD_DELAY more after the last one): one worker at a time talks to a portal, within its
   own CONCURRENT_REQUESTS_PER_DOMAIN and delay, so the fleet is as polite as one process.
-  Sites on one host go to the worker that already walks that host.
 - one writer: workers parse and classify pages (the CPU-heavy part) and push the items to a
   Redis list; the coordinator alone identifies, deduplicates and stores them with the same
   pipelines a single-process run uses, into the same SQLite database.
 
 A worker that dies (SIGKILL, a lost machine) stops renewing its leases; when a site's lease
-expires the coordinator puts the site back at the head of the queue with a new attempt
-number, and what the dead walk sent after that is ignored: the site is walked again in full by
-another worker, as an interrupted single-process run walks its unfinished sites again.
+expires the coordinator pushes the site's seed back into the scrapy-redis queue with a new
+attempt number (at its place in the run's order, ahead of the sites queued after it), and what
+the dead walk sent after that is ignored: the site is walked again in full by another worker,
+as an interrupted single-process run walks its unfinished sites again. One run id ties it all
+together: every key is under `harvester:<run id>:<random>`, announced at `harvester:run`.
 
-Items travel pickled (as scrapy-redis's queues carry requests): the Redis server must be the
-fleet's own, reachable only by its machines.
+Items and requests travel pickled (scrapy-redis's default serializer): the Redis server must
+be the fleet's own, reachable only by its machines.
 """
 
 from __future__ import annotations
@@ -110,7 +123,6 @@ class Keys:
         for name in ("queue", "active", "attempt", "items", "seen", "config", "alive", "finished", "workers",
                      "stats", "requests"):
             setattr(self, name, f"{prefix}:{name}")
-        self.queued = f"{prefix}:queue:sites"  # a seed's sha1 -> "site\thost" (what SEED_POP reads)
 
     def site(self, site_id):
         return f"{self.prefix}:site:{site_id}"
@@ -236,7 +248,7 @@ def site_queue_class():
             fleet: "Fleet | None" = None  # the popping worker (set by its scheduler)
 
             @property
-            def tags(self):
+            def tags(self):  # a seed's sha1 -> "site\thost": what SEED_POP reads of it
                 return f"{self.key}:sites"
 
             def push(self, request):
