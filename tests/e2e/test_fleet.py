@@ -240,9 +240,15 @@ def take(client, fleet):
 
 
 def test_the_runs_queue_is_scrapy_redis_priority_queue_in_the_runs_order(redis_client):
+    from scrapy.core.scheduler import BaseScheduler
     from scrapy_redis.queue import PriorityQueue
+    from scrapy_redis.scheduler import Scheduler
 
-    from harvester.fleet import Fleet, Keys
+    from harvester.fleet import Fleet, Keys, scheduler_class, site_queue_class
+
+    # a worker's scheduler is scrapy-redis's, on that queue class
+    assert issubclass(scheduler_class(), Scheduler) and issubclass(scheduler_class(), BaseScheduler)
+    assert issubclass(site_queue_class(), PriorityQueue)
 
     k = Keys("t")
     queue = seeds(redis_client, k, ("s1", "h1"), ("s2", "h2"), ("s3", "h3"))
