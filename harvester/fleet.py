@@ -1,13 +1,25 @@
 """A crawl shared by many workers through Redis: `harvester crawl --workers URL` and
 `harvester worker --redis URL`.
 
-Why this shape. A request's callback runs in its site's *walker* (spiders/harvest.py), whose
-walk state (lists seen, discovery notes, the CMS family found) lives in one process; so the
-unit handed between machines is the site, not the request. The crawl process (the
-*coordinator*) puts the run's sites in a Redis list; a worker takes a site under a lease that
-it renews while it walks, and walks it in its own Scrapy engine (Scrapy's in-memory,
-downloader-aware scheduler: the scrapy-redis queue is not downloader-aware, and a request is
-only of use to the walker that made it). What the fleet shares is:
+The distributed engine is scrapy-redis's, as Scrapy users scale: its scheduler, its queue, its
+dupefilter. What the fleet hands out is a *seed* per site: the crawl process (the
+*coordinator*) pushes one Request per site (its start URL; site id, host and attempt number in
+meta; priority = its place in the run's order) into a scrapy-redis PriorityQueue under the
+run's key prefix, serialized by scrapy-redis's own request serializer. A worker's scheduler is
+a subclass of scrapy-redis's Scheduler on that queue: when the worker has room for another
+site (at most HARVESTER_ACTIVE_SITES at once, and at most its fair share of the sites left:
+those queued or walked, divided by the live workers) its spider asks the scheduler for the next
+seed, and the site's walker starts (spiders/harvest.py). The requests a walk makes stay in that
+worker's own queue (Scrapy's in-memory DownloaderAwarePriorityQueue, inside the same
+scheduler): a request's callback runs in its site's walker, whose walk state (lists seen,
+discovery notes, the CMS family found) lives in one process, so only that worker can use it;
+and the scrapy-redis queue is not downloader-aware.
+
+The queue's pop is scrapy-redis's PriorityQueue with one change (SEED_POP, one Lua step): it
+takes the first seed whose host no other worker walks (sites on one host go to the worker that
+walks it) and, in the same step, leases the seed's site to the worker. So a seed is never out of
+the queue without a lease: a worker that dies between pop and walk loses nothing. The lease is
+renewed while the site is walked; what else the fleet shares is:
 
 - the run's dupefilter: scrapy-redis's RFPDupeFilter, one set of request fingerprints for the
   run, so a page two sites link is fetched once, as in a single-process run. Each fingerprint
@@ -17,18 +29,19 @@ only of use to the walker that made it). What the fleet shares is:
   Redis (taken per request, kept while any of its requests to the host is in flight, held
   DOWNLOAD_DELAY more after the last one): one worker at a time talks to a portal, within its
   own CONCURRENT_REQUESTS_PER_DOMAIN and delay, so the fleet is as polite as one process.
-  Sites on one host go to the worker that already walks that host.
 - one writer: workers parse and classify pages (the CPU-heavy part) and push the items to a
   Redis list; the coordinator alone identifies, deduplicates and stores them with the same
   pipelines a single-process run uses, into the same SQLite database.
 
 A worker that dies (SIGKILL, a lost machine) stops renewing its leases; when a site's lease
-expires the coordinator puts the site back at the head of the queue with a new attempt
-number, and what the dead walk sent after that is ignored: the site is walked again in full by
-another worker, as an interrupted single-process run walks its unfinished sites again.
+expires the coordinator pushes the site's seed back into the scrapy-redis queue with a new
+attempt number (at its place in the run's order, ahead of the sites queued after it), and what
+the dead walk sent after that is ignored: the site is walked again in full by another worker,
+as an interrupted single-process run walks its unfinished sites again. One run id ties it all
+together: every key is under `harvester:<run id>:<random>`, announced at `harvester:run`.
 
-Items travel pickled (as scrapy-redis's queues carry requests): the Redis server must be the
-fleet's own, reachable only by its machines.
+Items and requests travel pickled (scrapy-redis's default serializer): the Redis server must
+be the fleet's own, reachable only by its machines.
 """
 
 from __future__ import annotations
@@ -107,8 +120,8 @@ class Keys:
 
     def __init__(self, prefix: str):
         self.prefix = prefix
-        for name in ("pending", "active", "attempt", "hostof", "items", "seen", "config", "alive", "finished",
-                     "workers", "stats", "requests"):
+        for name in ("queue", "active", "attempt", "items", "seen", "config", "alive", "finished", "workers",
+                     "stats", "requests"):
             setattr(self, name, f"{prefix}:{name}")
 
     def site(self, site_id):
@@ -128,23 +141,33 @@ class Keys:
 
 
 # --- Lua: each is one atomic step on the server ------------------------------------------------
-# Take the first pending site whose host no other worker walks: its lease, its host, its attempt.
-CLAIM = """
-local ids = redis.call('LRANGE', KEYS[1], 0, tonumber(ARGV[4]) - 1)
-for _, id in ipairs(ids) do
-  local host = redis.call('HGET', ARGV[3] .. ':hostof', id) or ''
-  local hk = ARGV[3] .. ':hostsite:' .. host
+# A worker's pop from the run's scrapy-redis PriorityQueue (a sorted set of serialized seed
+# requests, the run's order as score): the first seed whose host no other worker walks leaves
+# the queue and, in the same step, its site is leased to the worker (so no seed is ever out of
+# the queue without a lease a dead worker lets expire) and its host marked as this worker's.
+SEED_POP = """
+local members = redis.call('ZRANGE', KEYS[1], 0, tonumber(ARGV[4]) - 1)
+for _, m in ipairs(members) do
+  local sha = redis.sha1hex(m)
+  local tag = redis.call('HGET', KEYS[2], sha)
+  local site, host = nil, ''
+  if tag then site, host = string.match(tag, '^(.-)\t(.*)$') end
+  local hk = ARGV[3] .. ':hostsite:' .. (host or '')
   local owner = redis.call('GET', hk)
-  if (not owner) or owner == ARGV[1] then
-    redis.call('LREM', KEYS[1], 1, id)
-    redis.call('SET', ARGV[3] .. ':lease:' .. id, ARGV[1], 'PX', ARGV[2])
-    redis.call('SET', hk, ARGV[1], 'PX', ARGV[2])
-    redis.call('SADD', KEYS[2], id)
-    return {id, redis.call('HGET', ARGV[3] .. ':attempt', id) or '0'}
+  if (not site) or (not owner) or owner == ARGV[1] then
+    redis.call('ZREM', KEYS[1], m)
+    redis.call('HDEL', KEYS[2], sha)
+    if site then
+      redis.call('SET', ARGV[3] .. ':lease:' .. site, ARGV[1], 'PX', ARGV[2])
+      redis.call('SET', hk, ARGV[1], 'PX', ARGV[2])
+      redis.call('SADD', KEYS[3], site)
+    end
+    return m
   end
 end
 return false
 """
+SEED_LOOKAHEAD = 50  # seeds a pop looks at for one whose host is free
 # A site's walk is done: its lease goes (only if it is still this worker's).
 FINISH = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then
@@ -154,12 +177,11 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then
 end
 return 0
 """
-# Coordinator: a site whose lease expired is taken back, one attempt on (the coordinator puts
-# it at the head of the queue, in the run's order).
+# Coordinator: a site taken from the queue whose lease expired is taken back, one attempt on
+# (returned; the coordinator pushes its seed again, at its place in the run's order).
 RECLAIM = """
 if redis.call('EXISTS', KEYS[1]) == 0 and redis.call('SREM', KEYS[2], ARGV[1]) == 1 then
-  redis.call('HINCRBY', KEYS[3], ARGV[1], 1)
-  return 1
+  return redis.call('HINCRBY', KEYS[3], ARGV[1], 1)
 end
 return 0
 """
@@ -197,6 +219,71 @@ return 0
 """
 
 
+# --- the run's queue: scrapy-redis's PriorityQueue of seed requests -------------------------------
+def seed_request(site, attempt: int, order: int):
+    """A site's seed: the request the coordinator queues for it (its start URL, never fetched as
+    such: the worker that pops it starts the site's walker, whose own start requests follow).
+    Its priority is the site's place in the run's order, so a seed pushed back after a worker died
+    goes back to that place, ahead of the sites queued after it."""
+    import scrapy
+
+    from harvester.crawl import site_host
+
+    url = (site.columns[0] if site.columns else site.homepage) or "data:,"
+    return scrapy.Request(url, priority=-order, dont_filter=True,
+                          meta={"site": site.id, "attempt": attempt, "host": site_host(site), "order": order})
+
+
+_CLASSES: dict = {}
+
+
+def site_queue_class():
+    """scrapy-redis's PriorityQueue (its key, its request serializer, its score = -priority),
+    whose pop takes the first seed whose host no other worker walks and leases its site in the
+    same atomic step (SEED_POP); push records each seed's site and host for that pop."""
+    if "queue" not in _CLASSES:
+        from scrapy_redis.queue import PriorityQueue
+
+        class SiteQueue(PriorityQueue):
+            fleet: "Fleet | None" = None  # the popping worker (set by its scheduler)
+
+            @property
+            def tags(self):  # a seed's sha1 -> "site\thost": what SEED_POP reads of it
+                return f"{self.key}:sites"
+
+            def push(self, request):
+                self.push_all([request])
+
+            def push_all(self, requests):
+                import hashlib
+
+                pipe = self.server.pipeline(transaction=True)
+                for request in requests:
+                    data = self._encode_request(request)
+                    pipe.execute_command("ZADD", self.key, -request.priority, data)
+                    pipe.hset(self.tags, hashlib.sha1(data).hexdigest(),
+                              f"{request.meta['site']}\t{request.meta.get('host') or ''}")
+                pipe.execute()
+
+            def pop(self, timeout=0):
+                fleet = self.fleet
+                if fleet is None:
+                    raise RuntimeError("a fleet's seeds are popped by a worker (harvester.fleet.Fleet)")
+                raw = fleet._seed_pop(keys=[self.key, self.tags, fleet.k.active],
+                                      args=[fleet.id, fleet.ms, fleet.k.prefix, SEED_LOOKAHEAD])
+                return self._decode_request(raw) if raw else None
+
+        _CLASSES["queue"] = SiteQueue
+    return _CLASSES["queue"]
+
+
+def site_queue(client, k: "Keys", fleet: "Fleet | None" = None):
+    """The run's queue of seeds, as the coordinator (pushing) or a worker (`fleet`, popping) sees it."""
+    queue = site_queue_class()(client, SimpleNamespace(name="harvest-fleet"), k.queue)
+    queue.fleet = fleet
+    return queue
+
+
 # --- the coordinator: `harvester crawl --workers URL` -------------------------------------------
 def serve(url: str, run_id: int, sites: list, *, known, lists=None, resume: set, settings, run_settings: dict,
           lease_ttl: float | None = None) -> dict:
@@ -207,7 +294,6 @@ def serve(url: str, run_id: int, sites: list, *, known, lists=None, resume: set,
     from scrapy.statscollectors import MemoryStatsCollector
 
     from harvester import progress
-    from harvester.crawl import site_host
     from harvester.items import FetchError, ReportPage, Unchanged
     from pipelines.dedupe import DedupePipeline
     from pipelines.identify import IdentifyPipeline
@@ -223,9 +309,10 @@ def serve(url: str, run_id: int, sites: list, *, known, lists=None, resume: set,
     for site in sites:
         pipe.set(k.site(site.id), pickle.dumps({"site": site, "known": known(site.id),
                                                  "lists": lists(site.id) if lists else {}, "resume": site.id in resume}))
-        pipe.hset(k.hostof, site.id, site_host(site))
-    if sites:
-        pipe.rpush(k.pending, *[s.id for s in sites])
+    pipe.execute()
+    queue = site_queue(r, k)  # one seed request per site, in the run's order
+    queue.push_all([seed_request(site, 0, i) for i, site in enumerate(sites)])
+    pipe = r.pipeline(transaction=False)
     config = {"run": run_id, "prefix": prefix, "lease_ttl": ttl, "settings": run_settings}
     pipe.set(k.config, json.dumps(config, ensure_ascii=False, default=str))
     pipe.set(k.alive, "1", px=int(max(ttl, 10) * 1000))
@@ -258,6 +345,7 @@ def serve(url: str, run_id: int, sites: list, *, known, lists=None, resume: set,
     attempts: dict[str, int] = {}
     todo = {s.id for s in sites}
     order = {s.id: i for i, s in enumerate(sites)}
+    by_id = {s.id: s for s in sites}
     stats = crawler.stats
     last_check, last_word = 0.0, time.monotonic()
     reason = "finished"
@@ -271,16 +359,16 @@ def serve(url: str, run_id: int, sites: list, *, known, lists=None, resume: set,
                     site_id = site_id.decode()
                     if site_id in done:
                         r.srem(k.active, site_id)
-                    elif reclaim(keys=[k.lease(site_id), k.active, k.attempt], args=[site_id]):
-                        back.append(site_id)
-                        attempts[site_id] = attempts.get(site_id, 0) + 1
+                    elif attempt := reclaim(keys=[k.lease(site_id), k.active, k.attempt], args=[site_id]):
+                        back.append(seed_request(by_id[site_id], int(attempt), order[site_id]))
+                        attempts[site_id] = int(attempt)
                         store.site_reports.pop(site_id, None)
                         stats.inc_value("fleet/sites_reclaimed")
                         logger.warning("site %s: its worker stopped renewing its lease; walked again", site_id)
                         print(f"[fleet] site {site_id}: its worker went silent; back in the queue",
                               file=sys.stderr, flush=True)
-                if back:  # at the head of the queue, in the run's order (sites sharing pages meet as before)
-                    r.lpush(k.pending, *sorted(back, key=order.__getitem__, reverse=True))
+                if back:  # at their places in the run's order (sites sharing pages meet as before)
+                    queue.push_all(back)
                 if now - last_word > 60 and not any(r.exists(k.worker(w.decode())) for w in r.smembers(k.workers)):
                     last_word = now  # say why nothing moves
                     print(f"[fleet] no worker is running: {len(todo) - len(done)} site(s) wait; start "
@@ -389,7 +477,7 @@ class Fleet:
         self.r, self.k, self.ttl = client, Keys(prefix), ttl
         self.ms = int(ttl * 1000)
         self.id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
-        self._claim, self._finish = client.register_script(CLAIM), client.register_script(FINISH)
+        self._seed_pop, self._finish = client.register_script(SEED_POP), client.register_script(FINISH)
         self._acquire, self._release = client.register_script(ACQUIRE), client.register_script(RELEASE)
         self._renew, self.seen = client.register_script(RENEW), client.register_script(SEEN)
         client.script_load(RENEW)  # the heartbeat calls it by its hash, in a pipeline
@@ -411,23 +499,19 @@ class Fleet:
         pipe = self.r.pipeline(transaction=False)
         for m in members:
             pipe.exists(self.k.worker(m))
-        pipe.llen(self.k.pending)
+        pipe.zcard(self.k.queue)
         pipe.scard(self.k.active)
-        *alive, pending, active = pipe.execute()
+        *alive, queued, active = pipe.execute()
         live = max(1, sum(1 for a in alive if a))
-        return max(1, -(-(pending + active) // live))
+        return max(1, -(-(queued + active) // live))
 
-    def claim(self, walking: int = 0):
-        """(site, known pages, resume, attempt, sub-columns walked before) of the next site this worker may walk, or None."""
-        if walking and walking >= self.fair_share():
-            return None
-        got = self._claim(keys=[self.k.pending, self.k.active], args=[self.id, self.ms, self.k.prefix, 50])
-        if not got:
-            return None
-        site_id, attempt = got[0].decode(), int(got[1])
+    def took(self, seed):
+        """A seed this worker popped (its site leased to it by SEED_POP): (site, known pages,
+        resume, attempt, sub-columns walked before) of the site to walk."""
+        site_id, attempt = seed.meta["site"], int(seed.meta["attempt"])
         payload = pickle.loads(self.r.get(self.k.site(site_id)))
         self.attempts[site_id] = attempt
-        self.hosts[site_id] = self.r.hget(self.k.hostof, site_id).decode()
+        self.hosts[site_id] = seed.meta.get("host") or ""
         return payload["site"], payload["known"], payload["resume"], attempt, payload.get("lists", {})
 
     def finish(self, site_id: str):
@@ -514,19 +598,20 @@ def _spider_class():
 
         async def start(self):
             fleet = _fleet(self.crawler)
+            scheduler = self.crawler.engine.scheduler  # FleetScheduler: the run's seeds
             self._heartbeat = asyncio.ensure_future(self._beat(fleet))
             idle = 0.05
             while not fleet.over():
                 if len(self.ledgers) >= self.max_active:
                     await asyncio.sleep(0.05)
                     continue
-                claim = fleet.claim(len(self.ledgers))
-                if claim is None:  # nothing to take now: other workers' sites may still come back
+                seed = scheduler.next_seed(len(self.ledgers))
+                if seed is None:  # nothing to take now: other workers' sites may still come back
                     await asyncio.sleep(idle)
                     idle = min(idle * 2, 0.5)
                     continue
                 idle = 0.05
-                site, known, resume, _attempt, lists = claim
+                site, known, resume, _attempt, lists = fleet.took(seed)
                 async for request in self.start_site(site, known, resume, lists):
                     yield request
             fleet.stopped = True
@@ -547,6 +632,65 @@ def _spider_class():
             super().closed(reason)
 
     return FleetSpider
+
+
+def scheduler_class():
+    """A worker's scheduler: scrapy-redis's Scheduler on the run's queue of seeds, with Scrapy's
+    own in-memory scheduler (DownloaderAwarePriorityQueue, the run's dupefilter) for the
+    requests the worker's walks make."""
+    if "scheduler" not in _CLASSES:
+        from scrapy.core.scheduler import Scheduler as LocalScheduler
+        from scrapy_redis.scheduler import Scheduler
+
+        class FleetScheduler(Scheduler):
+            """Seeds come from the run's scrapy-redis queue, one site at a time when this worker
+            has room for another (`next_seed`, asked by the spider's start); the requests a
+            site's walk makes stay in this worker's local queue, since only its walker can use
+            them. Closing keeps the run's queue and fingerprints (persist): they are the fleet's."""
+
+            def __init__(self, crawler, fleet: Fleet):
+                self.local = LocalScheduler.from_crawler(crawler)  # DUPEFILTER_CLASS: FleetDupeFilter
+                super().__init__(fleet.r, persist=True, queue_key=fleet.k.queue, queue_cls=site_queue_class(),
+                                 dupefilter=self.local.df)
+                self.fleet, self.stats = fleet, crawler.stats
+
+            @classmethod
+            def from_crawler(cls, crawler):
+                return cls(crawler, _fleet(crawler))
+
+            def open(self, spider):
+                super().open(spider)  # scrapy-redis builds the queue on the run's key
+                self.queue.fleet = self.fleet
+                return self.local.open(spider)
+
+            def close(self, reason):
+                super().close(reason)
+                return self.local.close(reason)
+
+            def next_seed(self, walking: int = 0):
+                """The next site's seed, if this worker may take one more site (at most its share
+                of the sites left: those queued or walked, divided by the live workers)."""
+                if walking and walking >= self.fleet.fair_share():
+                    return None
+                seed = self.queue.pop()
+                if seed is not None and self.stats:
+                    self.stats.inc_value("scheduler/dequeued/redis")
+                return seed
+
+            def enqueue_request(self, request):
+                return self.local.enqueue_request(request)
+
+            def next_request(self):
+                return self.local.next_request()
+
+            def has_pending_requests(self):
+                return self.local.has_pending_requests()
+
+            def __len__(self):
+                return len(self.local)
+
+        _CLASSES["scheduler"] = FleetScheduler
+    return _CLASSES["scheduler"]
 
 
 class FleetDupeFilter:
@@ -689,6 +833,7 @@ def work(url: str, *, proxy: str | None = None, log_level: str = "WARNING", wait
                            "pipelines.classify.ClassifyPipeline": 200, "harvester.fleet.OutboxPipeline": 900},
         "DOWNLOADER_MIDDLEWARES": middlewares,
         "DUPEFILTER_CLASS": "harvester.fleet.FleetDupeFilter",
+        "SCHEDULER": scheduler_class(),
         "EXTENSIONS": {"harvester.progress.Progress": None},  # the coordinator shows the run's progress
         "HARVESTER_RUN_ID": None, "HARVESTER_DB": "",
     }, priority="cmdline")

@@ -74,6 +74,10 @@ SCHEMA = {
             "report_id": str, "version": int, "content_hash": str, "page_hash": str, "url": str,
             "published": str, "values_json": str, "changes": str, "signature": bytes,
             "first_seen": str, "last_seen": str,
+            # the run that first stored this version (a run continuing an interrupted one counts
+            # as that one: Store.run_epoch); NULL when stored outside a run. Orders versions of
+            # one publish date (VERSION_ORDER).
+            "first_run": int,
         },
         {"pk": ("report_id", "version"), "foreign_keys": [("report_id", "reports", "id")]},
     ),
@@ -150,6 +154,21 @@ INDEXES = [
 # agency's own portal before a re-post elsewhere; the HTML page before its twins, print views,
 # other addresses and attachments; the earliest published; then the shortest URL.
 CANONICAL_RULE = "current version > own portal > HTML page > earliest published > shortest URL"
+
+# How a report's versions are numbered (1, 2, ...): by publication, never by the order a run met
+# the copies, so that a fleet, a loaded machine or a resumed run numbers them as one unbroken
+# process does. A version published later comes later; of one publish date (or none), the one a
+# later run first stored comes later (a report revised in place, at its URL, keeps its date);
+# two copies of one date met in the same run are ordered by their content hash (nothing tells
+# which came first). The current version is the last in this order.
+VERSION_ORDER = "published date (none first) > first run that stored it > content hash"
+
+
+def version_key(version: dict) -> tuple:
+    """A version's place among its report's versions (VERSION_ORDER)."""
+    return (version.get("published") or "", version.get("first_run") or 0, version.get("content_hash") or "")
+
+
 KIND_ORDER = {"page": 0, "print_view": 1, "mobile_twin": 2, "alias": 3, "attachment": 4}
 
 
@@ -194,8 +213,8 @@ class Store:
         # WAL with NORMAL sync: a killed process loses nothing committed (the OS holds the WAL);
         # only a power cut could lose the last commits. FULL would fsync every page stored.
         self.db.execute("PRAGMA synchronous=NORMAL")
-        self.ensure_schema()
         self._columns: dict[str, set[str]] = {}  # table -> its column names, read once
+        self.ensure_schema()
 
     # --- the hot writes as plain statements -----------------------------------------------------
     # A report page is written with ~20 statements instead of the 150 that sqlite-utils' generic
@@ -269,6 +288,7 @@ class Store:
 
     def ensure_schema(self):
         """Create missing tables and add missing columns: schema changes as code."""
+        added: dict[str, list[str]] = {}
         for name, (columns, options) in SCHEMA.items():
             table = self.db[name]
             if not table.exists():
@@ -278,8 +298,30 @@ class Store:
                 for col, typ in columns.items():
                     if col not in have:
                         table.add_column(col, typ)
+                        added.setdefault(name, []).append(col)
         for name, columns in INDEXES:
             self.db[name].create_index(columns, if_not_exists=True)
+        if "first_run" in added.get("report_versions", ()):  # a harvest from before VERSION_ORDER
+            self._number_old_versions()
+
+    def _number_old_versions(self):
+        """Versions stored before `first_run` existed: their run guessed from when they were first
+        seen, and every report with several versions numbered by VERSION_ORDER."""
+        conn = self.db.conn
+        with self._writing():
+            if self.db["crawl_runs"].exists():
+                conn.execute("update report_versions set first_run = (select max(id) from crawl_runs "
+                             "where started <= report_versions.first_seen) where first_run is null")
+                for (run,) in conn.execute("select distinct first_run from report_versions "
+                                           "where first_run is not null").fetchall():
+                    if (epoch := self.run_epoch(run)) != run:  # a resumed run: the run it continues
+                        conn.execute("update report_versions set first_run = ? where first_run = ?", [epoch, run])
+            for (rid,) in conn.execute("select report_id from report_versions group by report_id "
+                                       "having count(*) > 1").fetchall():
+                rows = self._versions(rid)
+                self._renumber(rid, rows)
+                current = rows[-1]
+                conn.execute("update reports set version = ? where id = ?", [current["version"], rid])
 
     # --- sites and runs -----------------------------------------------------------------------
     def upsert_sites(self, sites):
@@ -329,6 +371,19 @@ class Store:
     def finish_site(self, run_id: int, site_id: str, status: str, **counts):
         self.db["crawl_sites"].upsert(dict(counts, run_id=run_id, site_id=site_id, status=status, finished=utcnow()),
                                       pk=("run_id", "site_id"))
+
+    def run_epoch(self, run_id: int | None) -> int | None:
+        """The run a run's versions count as first stored by (report_versions.first_run): the
+        first of the interrupted runs it continues, or itself."""
+        seen = set()
+        while run_id and run_id not in seen:
+            seen.add(run_id)
+            row = self._one("select args from crawl_runs where id = ?", [run_id]) if self.db["crawl_runs"].exists() else None
+            before = json.loads(row["args"] or "{}").get("continues") if row else None
+            if not before:
+                break
+            run_id = before
+        return run_id
 
     def unfinished_sites(self, site_ids: list[str]) -> list[str]:
         """Sites whose last run did not finish (killed, or stopped by an error): to be walked in full."""
@@ -397,14 +452,18 @@ class Store:
     def source_row(self, url: str) -> dict | None:
         return self._one("select * from report_sources where url = ?", [url])
 
-    def save_report(self, report: dict, source: dict, values: dict | None) -> str:
+    def save_report(self, report: dict, source: dict, values: dict | None, run: int | None = None) -> str:
         """Upsert one report, its source URL, its version and its table rows.
 
         Returns "new", "changed" (a new version of a known report) or "unchanged".
         `report` holds the reports columns (id, content_hash, ...); `source` the report_sources
-        columns of the URL it came from; `values` the parsed tables (None when not parsed).
-        The current version is the one published last (a corrected re-post replaces the
-        original; both stay in report_versions); the canonical source follows CANONICAL_RULE.
+        columns of the URL it came from; `values` the parsed tables (None when not parsed);
+        `run` the run storing it (its epoch: Store.run_epoch).
+        Versions are numbered by VERSION_ORDER, whatever order the copies come in: a version
+        that sorts before stored ones renumbers the report's versions (and each one's `changes`,
+        the cells it changed from the one before it). The current version is the one published
+        last (a corrected re-post replaces the original; both stay in report_versions); its
+        tables are the report's; the canonical source follows CANONICAL_RULE.
         """
         seen = report["last_seen"]
         rid = report["id"]
@@ -413,52 +472,78 @@ class Store:
             old = self._one("select first_seen from reports where id = ?", [rid])
             known = conn.execute("select version from report_versions where report_id = ? and content_hash = ?",
                                  [rid, report["content_hash"]]).fetchone()
-            before = self.current_version(rid)
-            if old is None:
-                outcome, version = "new", 1
-            elif known:
-                outcome, version = "unchanged", known[0]
-            else:
-                outcome = "changed"
-                version = conn.execute("select max(version) from report_versions where report_id = ?",
-                                       [rid]).fetchone()[0] + 1
             signature = report.pop("signature", None)
+            renumbered = False
             if known:
+                outcome, version = "unchanged", known[0]
                 conn.execute("update report_versions set last_seen = ? where report_id = ? and version = ?",
                              [seen, rid, version])
-                current = before
+                current = self.current_version(rid)
             else:
+                outcome = "new" if old is None else "changed"
                 added = {
-                    "report_id": rid, "version": version, "content_hash": report["content_hash"],
+                    "report_id": rid, "version": 1, "content_hash": report["content_hash"],
                     "page_hash": report.get("page_hash"), "url": source["url"], "published": report.get("published"),
-                    "values_json": json.dumps(values, ensure_ascii=False) if values else None,
-                    "changes": json.dumps(changed_cells(json.loads(before["values_json"] or "null") if before else None,
-                                                        values), ensure_ascii=False) if before else None,
-                    "signature": signature, "first_seen": seen, "last_seen": seen,
+                    "values_json": json.dumps(values, ensure_ascii=False) if values else None, "changes": None,
+                    "signature": signature, "first_seen": seen, "last_seen": seen, "first_run": run,
                 }
-                self._insert("report_versions", added)
-                # the current version: published last, then the highest number (current_version's order)
-                current = added if before is None or (added["published"] or "", version) > (
-                    before["published"] or "", before["version"]) else before
+                rows = self._versions(rid) if old is not None else []
+                if not rows or version_key(added) > version_key(rows[-1]):  # the latest: numbered last
+                    if rows:
+                        added["version"] = rows[-1]["version"] + 1
+                        added["changes"] = json.dumps(changed_cells(json.loads(rows[-1]["values_json"] or "null"),
+                                                                    values), ensure_ascii=False)
+                    self._insert("report_versions", added)
+                    current = added
+                else:  # published before a stored version: the report's versions numbered again
+                    rows = sorted([*rows, added], key=version_key)
+                    self._renumber(rid, rows)
+                    renumbered, current = True, rows[-1]
+                version = added["version"]
             if outcome != "unchanged" and current["version"] == version:
                 row = dict(report, version=version, first_seen=old["first_seen"] if old else seen)
                 self._upsert("reports", row, "id")
                 if values is not None:
                     self._save_values(rid, values)
-            else:  # a copy of a known version, or an older version seen after a newer one
+            elif renumbered:  # an older version seen after a newer one: the current one's number moved
+                conn.execute("update reports set last_seen = ?, version = ? where id = ?", [seen, current["version"], rid])
+            else:  # a copy of a known version
                 conn.execute("update reports set last_seen = ? where id = ?", [seen, rid])
             self._save_source(source, seen)
             conn.execute("delete from fetch_errors where url = ?", [source["url"]])
             self.choose_canonical(rid, current)
         return outcome
 
+    def _versions(self, report_id: str) -> list[dict]:
+        """A report's stored versions, every column, in their numbers' order."""
+        cursor = self.db.conn.execute("select * from report_versions where report_id = ? order by version", [report_id])
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row)) for row in cursor]
+
+    def _renumber(self, report_id: str, rows: list[dict]):
+        """Number a report's versions 1, 2, ... in VERSION_ORDER (`rows` is sorted and numbered in
+        place), each one's `changes` against the one before it; written in place of the old rows."""
+        rows.sort(key=version_key)
+        before = None
+        for n, row in enumerate(rows, 1):
+            values = json.loads(row["values_json"] or "null")
+            row["version"] = n
+            row["changes"] = None if n == 1 else json.dumps(changed_cells(before, values), ensure_ascii=False)
+            before = values
+        self.db.conn.execute("delete from report_versions where report_id = ?", [report_id])
+        columns = list(dict.fromkeys(c for row in rows for c in row))
+        self._insert_many("report_versions", [{c: row.get(c) for c in columns} for row in rows])
+
     def matcher_rows(self):
         """Every stored version with what the near-duplicate matcher needs to know it again."""
         return self.db.query(
             "select v.report_id, r.agency, r.year, v.content_hash, v.values_json, v.signature "
-            "from report_versions v join reports r on r.id = v.report_id where v.signature is not null")
+            "from report_versions v join reports r on r.id = v.report_id where v.signature is not null "
+            "order by v.report_id, v.version")
 
     def current_version(self, report_id: str) -> dict | None:
+        """The version published last (VERSION_ORDER numbers it last; a harvest's older numbers
+        are ordered by date first all the same)."""
         rows = list(self.db.query(
             "select * from report_versions where report_id = ? order by coalesce(published, '') desc, version desc "
             "limit 1", [report_id]))

@@ -27,6 +27,7 @@ class StorePipeline:
     def __init__(self, db_path: str, run_id: int | None, crawler):
         self.db_path, self.run_id, self.crawler, self.stats = db_path, run_id, crawler, crawler.stats
         self.store = None
+        self.epoch = None
         self.batch_started = 0.0
         self.ticker = None
         self.levels: dict[str, str | None] = {}  # site id -> level, read from the sites table once each
@@ -43,6 +44,7 @@ class StorePipeline:
 
     def open_spider(self):
         self.store = Store(self.db_path)
+        self.epoch = self.store.run_epoch(self.run_id)  # what orders versions of one date (VERSION_ORDER)
         from scrapy.utils.reactor import is_reactor_installed
 
         if is_reactor_installed():  # a quiet spell (slow portals) still commits what was written
@@ -134,7 +136,8 @@ class StorePipeline:
                 self.store.save_agency(item.agency_id, (item.parsed or {}).get("agency") or item.agency,
                                        item.agency_kind, item.agency_parent, item.province, item.fetched_at)
             files = self.save_files(item)
-            outcome = self.store.save_report(*self.rows(item, page_hash, files.get(item.tables_from)))
+            outcome = self.store.save_report(*self.rows(item, page_hash, files.get(item.tables_from)),
+                                               run=self.epoch)
             self.stats.inc_value(f"harvester/reports_{outcome}")
             self.site_reports[item.site_id] = self.site_reports.get(item.site_id, 0) + 1
             for alias in item.aliases:  # the same page under another address

@@ -300,6 +300,8 @@ def build(path) -> list[dict]:
                           "kind": urls.source_kind(url), "canonical": int(url == r["url"]),
                           "content_hash": report["content_hash"], "page_hash": page_hash,
                           "published": r["published"]}
-                store.save_report(report, source, values if values and values.get("parse_status") != "failed" else values)
+                # each earlier version as stored by an earlier run (they share a publish date)
+                store.save_report(report, source, values if values and values.get("parse_status") != "failed" else values,
+                                  run=n + 1)
     store.close()
     return truth

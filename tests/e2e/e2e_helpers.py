@@ -64,17 +64,6 @@ CONTENT = {
 }
 
 
-# Version numbers follow the order a run met a report's copies (harvester/store.py save_report):
-# two runs that fetch an original and its correction in a different order (a fleet's workers, a
-# loaded machine) number them differently, and each version's `changes` is against the one met
-# before it. What must still be equal: the same versions of each report, and the same current one.
-CONTENT_ANY_ORDER = dict(
-    CONTENT,
-    reports=CONTENT["reports"].replace(", version from reports", " from reports"),
-    report_versions="select report_id, content_hash, published from report_versions",
-)
-
-
 def snapshot(db, content: dict = CONTENT) -> dict[str, list]:
     return {name: sorted(map(repr, rows(db, sql))) for name, sql in content.items()}
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from e2e_helpers import CONTENT_ANY_ORDER, HARVESTER, ROOT, count_reports, rows, run_harvester, snapshot
+from e2e_helpers import HARVESTER, ROOT, count_reports, rows, run_harvester, snapshot
 from harvester.sandbox.process import SandboxProcess, free_port
 
 # Hand-made portals of every family and national-sandbox portals with discovery, a flaky host,
@@ -83,9 +83,9 @@ def single(tmp_path_factory):
     db = tmp_path_factory.mktemp("single") / "single.db"
     with SandboxProcess(national=True) as sb:
         run_harvester(*crawl_args(db, sb.proxy_url))
-        first = snapshot(db, CONTENT_ANY_ORDER)
+        first = snapshot(db)
         again = run_harvester(*crawl_args(db, sb.proxy_url))  # incremental: the stored reports re-checked
-    return {"first": first, "again": snapshot(db, CONTENT_ANY_ORDER), "again_outcomes": outcome_line(again.stdout)}
+    return {"first": first, "again": snapshot(db), "again_outcomes": outcome_line(again.stdout)}
 
 
 def assert_polite(log: dict):
@@ -113,7 +113,7 @@ def test_three_workers_write_the_database_one_process_writes(single, tmp_path):
                 stop(w)
         sandbox_log = sb.log_summary()
         leftover = client.keys("harvester:*")
-        first = snapshot(db, CONTENT_ANY_ORDER)
+        first = snapshot(db)
         # the next run is incremental, as a single process's is: one worker this time
         helper = start_worker(url, tmp_path / "again.log")
         try:
@@ -124,7 +124,7 @@ def test_three_workers_write_the_database_one_process_writes(single, tmp_path):
     assert "Traceback" not in done.stderr, done.stderr[-2000:]
     assert [w.returncode for w in workers] == [0, 0, 0], [log.read_text()[-1500:] for log in logs]
     assert_same(first, single["first"])
-    assert_same(snapshot(db, CONTENT_ANY_ORDER), single["again"])
+    assert_same(snapshot(db), single["again"])
     assert outcome_line(again.stdout) == single["again_outcomes"]
     assert_polite(sandbox_log)
     # the work was shared: more than one worker fetched, and the run counts every request
@@ -177,7 +177,7 @@ def test_a_worker_killed_mid_run_loses_nothing(single, tmp_path):
     assert walking and stored_at_kill > 0
     for site in walking:  # the dead worker's sites went back to the queue and were walked again
         assert f"site {site}: its worker went silent" in stderr, stderr[-2000:]
-    assert_same(snapshot(db, CONTENT_ANY_ORDER), single["first"])
+    assert_same(snapshot(db), single["first"])
     assert {r["status"] for r in rows(db, "select status from crawl_sites")} == {"finished"}
 
 
@@ -203,46 +203,99 @@ def test_one_worker_at_a_time_talks_to_a_host(redis_client):
     assert b.try_host("www.putuo.gov.cn")
 
 
+def seeds(client, k, *site_hosts):
+    """Queue one seed per (site, host), as the coordinator does (their payloads too)."""
+    import pickle
+
+    from harvester.fleet import site_queue
+
+    queue = site_queue(client, k)
+    requests = []
+    for i, (site_id, host) in enumerate(site_hosts):
+        site = a_site(site_id, host)
+        client.set(k.site(site_id), pickle.dumps({"site": site_id, "known": {}, "resume": False}))
+        requests.append(seed_of(site, 0, i))
+    queue.push_all(requests)
+    return queue
+
+
+def a_site(site_id, host):
+    from harvester.registry import Site
+
+    return Site(id=site_id, agency=site_id, province="", level="county", homepage=f"http://{host}/")
+
+
+def seed_of(site, attempt, order):
+    from harvester.fleet import seed_request
+
+    return seed_request(site, attempt, order)
+
+
+def take(client, fleet):
+    """What a worker's scheduler does: pop a seed from the run's scrapy-redis queue, then walk it."""
+    from harvester.fleet import site_queue
+
+    seed = site_queue(client, fleet.k, fleet).pop()
+    return None if seed is None else fleet.took(seed)
+
+
+def test_the_runs_queue_is_scrapy_redis_priority_queue_in_the_runs_order(redis_client):
+    from scrapy.core.scheduler import BaseScheduler
+    from scrapy_redis.queue import PriorityQueue
+    from scrapy_redis.scheduler import Scheduler
+
+    from harvester.fleet import Fleet, Keys, scheduler_class, site_queue_class
+
+    # a worker's scheduler is scrapy-redis's, on that queue class
+    assert issubclass(scheduler_class(), Scheduler) and issubclass(scheduler_class(), BaseScheduler)
+    assert issubclass(site_queue_class(), PriorityQueue)
+
+    k = Keys("t")
+    queue = seeds(redis_client, k, ("s1", "h1"), ("s2", "h2"), ("s3", "h3"))
+    assert isinstance(queue, PriorityQueue) and len(queue) == 3
+    assert redis_client.type(k.queue) == b"zset"  # scrapy-redis's own sorted set of serialized requests
+    a = Fleet(redis_client, "t", 5, worker_id="a")
+    assert [take(redis_client, a)[0] for _ in range(3)] == ["s1", "s2", "s3"]
+    assert take(redis_client, a) is None and len(queue) == 0
+    assert {m.decode() for m in redis_client.smembers(k.active)} == {"s1", "s2", "s3"}
+    assert all(redis_client.get(k.lease(s)) == b"a" for s in ("s1", "s2", "s3"))  # leased as popped
+
+
 def test_a_silent_workers_leases_expire(redis_client):
     from harvester.fleet import RECLAIM, Fleet, Keys
 
     k = Keys("t")
-    redis_client.hset(k.hostof, mapping={"s1": "h1"})
-    redis_client.rpush(k.pending, "s1")
-    redis_client.set(k.site("s1"), __import__("pickle").dumps({"site": "S1", "known": {}, "resume": False}))
+    queue = seeds(redis_client, k, ("s1", "h1"), ("s2", "h2"))
     dead = Fleet(redis_client, "t", 0.3, worker_id="dead")
-    assert dead.claim()[0] == "S1" and dead.try_host("h1")
+    assert take(redis_client, dead)[0] == "s1" and dead.try_host("h1")
     live = Fleet(redis_client, "t", 5, worker_id="live")
     reclaim = redis_client.register_script(RECLAIM)
     assert not live.try_host("h1")
     assert not reclaim(keys=[k.lease("s1"), k.active, k.attempt], args=["s1"])  # lease alive
     time.sleep(0.4)  # the dead worker renews nothing
     assert live.try_host("h1")
-    assert reclaim(keys=[k.lease("s1"), k.active, k.attempt], args=["s1"])
-    redis_client.lpush(k.pending, "s1")  # as the coordinator puts it back
-    site, _known, _resume, attempt, _lists = live.claim()
-    assert (site, attempt) == ("S1", 1)
+    assert reclaim(keys=[k.lease("s1"), k.active, k.attempt], args=["s1"]) == 1  # its next attempt
+    # as the coordinator puts it back: at its place in the run's order, before s2
+    queue.push(seed_of(a_site("s1", "h1"), 1, 0))
+    site, _known, _resume, attempt, _lists = take(redis_client, live)
+    assert (site, attempt) == ("s1", 1)
+    assert take(redis_client, live)[0] == "s2"
 
 
 def test_sites_of_a_host_go_to_the_worker_walking_it(redis_client):
-    import pickle
-
     from harvester.fleet import Fleet, Keys
 
     k = Keys("t")
-    for site, host in [("s1", "h1"), ("s2", "h1"), ("s3", "h2")]:
-        redis_client.hset(k.hostof, site, host)
-        redis_client.set(k.site(site), pickle.dumps({"site": site, "known": {}, "resume": False}))
-        redis_client.rpush(k.pending, site)
+    queue = seeds(redis_client, k, ("s1", "h1"), ("s2", "h1"), ("s3", "h2"))
     a, b = Fleet(redis_client, "t", 5, worker_id="a"), Fleet(redis_client, "t", 5, worker_id="b")
-    assert a.claim()[0] == "s1"
-    assert b.claim()[0] == "s3"  # s2's host is a's
-    assert b.claim() is None
-    assert a.claim()[0] == "s2"
+    assert take(redis_client, a)[0] == "s1"
+    assert take(redis_client, b)[0] == "s3"  # s2's host is a's
+    assert take(redis_client, b) is None
+    assert take(redis_client, a)[0] == "s2"
     a.finish("s1")
     a.finish("s2")  # a walks nothing on h1 any more: h1 is free
-    redis_client.rpush(k.pending, "s1")
-    assert b.claim()[0] == "s1"
+    queue.push(seed_of(a_site("s1", "h1"), 1, 0))
+    assert take(redis_client, b)[0] == "s1"
 
 
 def test_the_run_dupefilter_gives_an_abandoned_walks_pages_to_the_next_walk(redis_client):
