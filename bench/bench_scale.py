@@ -7,7 +7,9 @@
 The national sandbox runs in its own process (with its per-host latency on, as real portals
 answer in tenths of a second), and every crawl is a subprocess with the project's default
 politeness (harvester/settings.py: robots.txt, CONCURRENT_REQUESTS, 2 per portal, delay,
-AutoThrottle). For each size it prints:
+AutoThrottle). A size below the whole registry is a sample with the national mix (`sample`:
+each kind of portal, walled, slow, flaky, dead or plain, in its national share), so a smaller
+run meets the browser and the faults as the whole run does. For each size it prints:
 
 - the harvester's wall time, requests, reports stored, portals that answered;
 - peak memory of the crawl's whole process tree (the browser included, if one starts): the
@@ -79,6 +81,9 @@ def run_harvest(args):
     settings = {"EXTENSIONS": {"harvester.progress.Progress": 500, "bench_scale.Recorder": 900}}
     if args.parse_workers is not None:
         settings["HARVESTER_PARSE_WORKERS"] = args.parse_workers
+    for pair in args.set or []:
+        name, _, value = pair.partition("=")
+        settings[name] = json.loads(value) if value[:1].isdigit() or value in ("true", "false") else value
     summary = crawl(args.db, sites=ids, proxy=args.proxy, registry_path=args.registry, log_level="ERROR",
                     settings=settings)
     print(json.dumps({"requests": summary.requests, "reports": sum(summary.outcomes.values()),
@@ -207,8 +212,37 @@ def national_sites(registry: Path, hand_made_hosts: set[str]) -> list[str]:
 def spread(ids: list[str], n: int) -> list[str]:
     if n >= len(ids):
         return ids
+    if n <= 0:
+        return []
     step = len(ids) / n
     return [ids[int(i * step)] for i in range(n)]
+
+
+def sample(ids: list[str], n: int, kind: dict[str, str]) -> list[str]:
+    """n portals spread over the registry with the national mix of kinds (the sandbox's fault
+    or wall of each portal, `kind`): each kind gets its share of n, rounded (largest remainders
+    first), so a 300-portal sample has its two walled portals and its dead and slow hosts, and
+    its memory and time compare with the whole run's. Registry order is kept."""
+    if n >= len(ids):
+        return ids
+    groups: dict[str, list[str]] = {}
+    for i in ids:
+        groups.setdefault(kind.get(i, ""), []).append(i)
+    shares = {k: n * len(v) / len(ids) for k, v in groups.items()}
+    take = {k: int(x) for k, x in shares.items()}
+    for k in sorted(shares, key=lambda k: shares[k] - take[k], reverse=True)[:n - sum(take.values())]:
+        take[k] += 1
+    chosen = {i for k, v in groups.items() for i in spread(v, take[k])}
+    return [i for i in ids if i in chosen]
+
+
+def portal_kinds() -> dict[str, str]:
+    """Each national-sandbox portal's kind for `sample`: its wall, else its fault, else ""."""
+    from harvester.sandbox.national import NationalWeb
+    from harvester.sandbox.portal import load_configs
+
+    truth = NationalWeb(exclude_hosts={c["host"]: c["id"] for c in load_configs()}).truth()
+    return {s["site_id"]: s.get("wall") or s.get("fault") or "" for s in truth.sites.values()}
 
 
 def main():
@@ -219,6 +253,8 @@ def main():
     ap.add_argument("--no-bare", action="store_true", help="skip the bare Scrapy comparison")
     ap.add_argument("--progress", action="store_true", help="show the crawls' progress lines (on stderr)")
     ap.add_argument("--parse-workers", type=int, help="HARVESTER_PARSE_WORKERS for the crawls (default: the setting's)")
+    ap.add_argument("--set", action="append", metavar="NAME=VALUE", help="a setting for the harvester's crawls "
+                    "(e.g. HARVESTER_ACTIVE_SITES=256); the bare spider keeps the politeness settings")
     ap.add_argument("--role", choices=["harvest", "bare"], help=argparse.SUPPRESS)
     ap.add_argument("--db"), ap.add_argument("--proxy"), ap.add_argument("--urls")
     ap.add_argument("--sites-file"), ap.add_argument("--registry", default=str(ROOT / "data" / "sites.csv"))
@@ -233,6 +269,7 @@ def main():
 
     hand_made = {cfg["host"] for cfg in load_configs()}
     all_ids = national_sites(Path(args.registry), hand_made)
+    kinds = portal_kinds()
     port = free_port()
     sandbox_cmd = [sys.executable, "-m", "harvester.sandbox", "--national", "--port", str(port)]
     if not args.no_latency:
@@ -257,13 +294,14 @@ def main():
             n = len(all_ids) if size == "all" else int(size)
             with tempfile.TemporaryDirectory() as tmp:
                 tmp = Path(tmp)
-                (tmp / "sites").write_text("\n".join(spread(all_ids, n)))
+                (tmp / "sites").write_text("\n".join(sample(all_ids, n, kinds)))
                 urls = tmp / "urls"
                 wall, peak, peak_pss, out, tripped = measured(
                     [sys.executable, str(Path(__file__)), "--role", "harvest", "--db", str(tmp / "h.db"),
                      "--proxy", proxy, "--urls", str(urls), "--sites-file", str(tmp / "sites"),
                      "--registry", args.registry]
-                    + ([] if args.parse_workers is None else ["--parse-workers", str(args.parse_workers)]), max_rss,
+                    + ([] if args.parse_workers is None else ["--parse-workers", str(args.parse_workers)])
+                    + [a for pair in args.set or [] for a in ("--set", pair)], max_rss,
                     args.progress, urls)
                 if tripped:
                     print(f"{n:>8}  memory guard: the crawl's process tree passed {args.max_rss_gib} GiB; stopped")
