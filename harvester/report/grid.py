@@ -47,32 +47,39 @@ def _cell_text(td) -> str:
 def table_rows(table, table_id: int, text=_cell_text) -> list[Row]:
     """Rows of a leaf table with grid columns; spans are expanded only to place later cells.
     ``text`` gives a cell's printed text (htmldoc passes its own reading of the cell)."""
-    below: set[tuple[int, int]] = set()  # grid slots taken by rowspans from rows above
+    # per grid column, the last row a rowspan from a row above reaches down to: a list indexed
+    # by column, cheaper to ask on every cell than a set of (row, column) slots
+    until: list[int] = []
     trs = list(table.iter("tr"))  # a leaf table: all its rows are its own
     n = len(trs)
     out = []
     width = 0
     for r, tr in enumerate(trs):
         cells = []
+        append = cells.append
         c = 0
         for td in tr:
             tag = td.tag
             if tag != "td" and tag != "th":
                 continue
-            if below:
-                while (r, c) in below:
+            if until:
+                while c < len(until) and until[c] >= r:
                     c += 1
             rowspan = td.get("rowspan")
             colspan = td.get("colspan")
             colspan = 1 if colspan is None else _span(colspan, MAX_COLSPAN)
-            cells.append(Cell(text(td), c, colspan))
+            append(Cell(text(td), c, colspan))
             if rowspan is not None:
-                for dr in range(1, _span(rowspan, n - r)):
-                    for dc in range(colspan):
-                        below.add((r + dr, c + dc))
+                last = r + _span(rowspan, n - r) - 1
+                if last > r:
+                    if len(until) < c + colspan:
+                        until.extend([-1] * (c + colspan - len(until)))
+                    for col in range(c, c + colspan):
+                        if until[col] < last:
+                            until[col] = last
             c += colspan
-        if below:
-            while (r, c) in below:
+        if until:
+            while c < len(until) and until[c] >= r:
                 c += 1
         if c > width:
             width = c
