@@ -33,15 +33,18 @@ def _cells(s: str) -> list[Cell]:
 def read_text(text: str) -> list[Row]:
     lines = [s.strip(" \t\u00a0\u3000\ufeff") for s in text.splitlines()]
     rows: list[Row] = []
-    append = rows.append
     table = 0
     i, n = 0, len(lines)
+    # where pipe rows start: the lines between are text, read in one list comprehension each
+    pipes = [j for j, s in enumerate(lines) if s.endswith("|")]
+    p = 0
     while i < n:
-        s = lines[i]
-        if not s.endswith("|"):  # (_is_pipe, inline: most lines are text)
-            if s:
-                append(line(s))
-            i += 1
+        while p < len(pipes) and pipes[p] < i:
+            p += 1
+        stop = pipes[p] if p < len(pipes) else n
+        if i < stop:
+            rows += [line(s) for s in lines[i:stop] if s]
+            i = stop
             continue
         block = []
         while i < n:
