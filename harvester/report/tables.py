@@ -131,7 +131,14 @@ def read_active(rows: list[Row]) -> Read:
         if row.image:
             out.images += 1
             continue
-        for labs, vals in segments(row.cells):
+        row_cells = row.cells
+        if len(row_cells) == 1 and row_cells[0].kind != LABEL:  # a value on a line of its own
+            if pend.key:
+                pend.values.append(row_cells[0])
+            if not row.loose and pend.values:
+                flush()
+            continue
+        for labs, vals in segments(row_cells):
             for lab in labs:
                 metric, section, item, unit = _t2_label(lab.norm)
                 if section and not metric:
@@ -195,7 +202,15 @@ def read_applications(rows: list[Row]) -> Read:
         if row.image:
             out.images += 1
             continue
-        for labs, vals in segments(row.cells):
+        row_cells = row.cells
+        if len(row_cells) == 1 and row_cells[0].kind != LABEL:  # a value on a line of its own
+            if key:
+                values.append(row_cells[0])
+            if values and not row.loose:
+                flush(key, values, key_row)
+                key, values, key_row = None, [], None
+            continue
+        for labs, vals in segments(row_cells):
             if labs:
                 norms = [lab.norm for lab in labs]
                 found = [_t3_label(n) for n in norms]
@@ -249,7 +264,11 @@ def read_reviews(rows: list[Row]) -> Read:
         if row.image:
             out.images += 1
             continue
-        for labs, vals in segments(row.cells):
+        row_cells = row.cells
+        if len(row_cells) == 1 and row_cells[0].kind != LABEL:  # a value on a line of its own
+            data.append(row_cells)
+            continue
+        for labs, vals in segments(row_cells):
             group = None
             for lab in labs:
                 g, m = L.t4_group(lab.norm), L.t4_metric(lab.norm)
