@@ -149,6 +149,25 @@ class Cell:
         return f"Cell({self.text!r}, col={self.col})"
 
 
+# Cells of short texts, remembered by (text, column, span): a Cell is never changed once made
+# (its norm is the same whoever asks first), so the cells every page of a template prints (its
+# labels, blanks and small numbers in the same columns) are made once, not once per page.
+_CELLS: dict[tuple, Cell] = memo.table()
+
+
+def cell(text: str, col: int | None = None, span: int = 1) -> Cell:
+    """Cell(text, col, span), the same object for the same short text in the same place."""
+    key = (text, col, span)
+    found = _CELLS.get(key)
+    if found is None:
+        found = Cell(text, col, span)
+        if len(text) <= _MEMO_TEXT:
+            if len(_CELLS) >= memo.SIZE:
+                _CELLS.clear()
+            _CELLS[key] = found
+    return found
+
+
 class Row:
     """A row of a table, or one line of text (loose: its values belong to the last label)."""
 
@@ -176,7 +195,7 @@ class Line(Row):
     __slots__ = ()
 
     def __init__(self, text: str):
-        self.cells = [Cell(text)]
+        self.cells = [cell(text)]
         self.table = None
         self.width = None
         self.loose = True

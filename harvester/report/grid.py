@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-from .cells import Cell, Row
+from .cells import Row, cell
 
 text_of = etree.XPath("string()")  # an element's text, in C
 
@@ -68,7 +68,7 @@ def table_rows(table, table_id: int, text=_cell_text) -> list[Row]:
             rowspan = td.get("rowspan")
             colspan = td.get("colspan")
             colspan = 1 if colspan is None else _span(colspan, MAX_COLSPAN)
-            append(Cell(text(td), c, colspan))
+            append(cell(text(td), c, colspan))
             if rowspan is not None:
                 last = r + _span(rowspan, n - r) - 1
                 if last > r:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from .cells import Cell, Row, line
+from .cells import Cell, Row, cell, line
 
 _TAG = re.compile(r"<\s*(?:!doctype|html|head|body|meta|div|p|table|tr|td|span|br|title|a)\b", re.I)
 
@@ -27,7 +27,7 @@ def _is_pipe(s: str) -> bool:
 
 def _cells(s: str) -> list[Cell]:
     parts = s[:-1].split("|") if s.endswith("|") else s.split("|")
-    return [Cell(p) for p in parts]
+    return [cell(p) for p in parts]
 
 
 def read_text(text: str) -> list[Row]:
