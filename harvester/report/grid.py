@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-from .cells import Row, cell
+from .cells import Cell, Row, cell
 
 text_of = etree.XPath("string()")  # an element's text, in C
 
@@ -40,13 +40,13 @@ def is_leaf(table) -> bool:
     return next(table.iterdescendants("table"), None) is None
 
 
-def _cell_text(td) -> str:
-    return text_of(td).replace(IMAGE_MARK, "")
+def _cell_of(td, col: int, span: int) -> Cell:
+    return cell(text_of(td).replace(IMAGE_MARK, ""), col, span)
 
 
-def table_rows(table, table_id: int, text=_cell_text) -> list[Row]:
+def table_rows(table, table_id: int, make=_cell_of) -> list[Row]:
     """Rows of a leaf table with grid columns; spans are expanded only to place later cells.
-    ``text`` gives a cell's printed text (htmldoc passes its own reading of the cell)."""
+    ``make(td, col, span)`` gives a cell's Cell (htmldoc passes its own reading of the cell)."""
     # per grid column, the last row a rowspan from a row above reaches down to: a list indexed
     # by column, cheaper to ask on every cell than a set of (row, column) slots
     until: list[int] = []
@@ -68,7 +68,7 @@ def table_rows(table, table_id: int, text=_cell_text) -> list[Row]:
             rowspan = td.get("rowspan")
             colspan = td.get("colspan")
             colspan = 1 if colspan is None else _span(colspan, MAX_COLSPAN)
-            append(cell(text(td), c, colspan))
+            append(make(td, c, colspan))
             if rowspan is not None:
                 last = r + _span(rowspan, n - r) - 1
                 if last > r:
