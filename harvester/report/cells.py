@@ -157,14 +157,29 @@ _CELLS: dict[tuple, Cell] = memo.table()
 
 def cell(text: str, col: int | None = None, span: int = 1) -> Cell:
     """Cell(text, col, span), the same object for the same short text in the same place."""
+    if len(text) > MEMO_TEXT:
+        return Cell(text, col, span)
     key = (text, col, span)
     found = _CELLS.get(key)
     if found is None:
-        found = Cell(text, col, span)
+        found = _CELLS[key] = Cell(text, col, span)
+        if len(_CELLS) > memo.SIZE:
+            _CELLS.clear()
+    return found
+
+
+_LINE_CELLS: dict[str, Cell] = memo.table()
+
+
+def _line_cell(text: str) -> Cell:
+    """cell(text) for a line of text (no column), remembered by the text alone."""
+    found = _LINE_CELLS.get(text)
+    if found is None:
+        found = Cell(text)
         if len(text) <= MEMO_TEXT:
-            if len(_CELLS) >= memo.SIZE:
-                _CELLS.clear()
-            _CELLS[key] = found
+            if len(_LINE_CELLS) >= memo.SIZE:
+                _LINE_CELLS.clear()
+            _LINE_CELLS[text] = found
     return found
 
 
@@ -195,7 +210,7 @@ class Line(Row):
     __slots__ = ()
 
     def __init__(self, text: str):
-        self.cells = [cell(text)]
+        self.cells = [_LINE_CELLS.get(text) or _line_cell(text)]
         self.table = None
         self.width = None
         self.loose = True
