@@ -218,3 +218,19 @@ class Line(Row):
 
 
 line = Line
+
+_LINES: dict[str, Line] = memo.table()
+
+
+def read_line(text: str) -> Line:
+    """Line(text) for the page readers (htmldoc, textdump), the same Row for the same short
+    text: the rows of a page are only looked at once read (the file readers, which join rows
+    cut by a page break, make their own)."""
+    found = _LINES.get(text)
+    if found is None:
+        found = Line(text)
+        if len(text) <= MEMO_TEXT:
+            if len(_LINES) >= memo.SIZE:
+                _LINES.clear()
+            _LINES[text] = found
+    return found

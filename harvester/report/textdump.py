@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from .cells import Cell, Row, cell, line
+from .cells import Cell, Row, cell, read_line
 
 _TAG = re.compile(r"<\s*(?:!doctype|html|head|body|meta|div|p|table|tr|td|span|br|title|a)\b", re.I)
 
@@ -43,7 +43,7 @@ def read_text(text: str) -> list[Row]:
             p += 1
         stop = pipes[p] if p < len(pipes) else n
         if i < stop:
-            rows += [line(s) for s in lines[i:stop] if s]
+            rows += [read_line(s) for s in lines[i:stop] if s]
             i = stop
             continue
         block = []
