@@ -31,7 +31,7 @@ BLANK, NULL, NUMBER, LABEL = "blank", "null", "number", "label"
 _SHORT = 40
 # Texts up to this length are memoised (memo.py): labels, numbers and markers repeat across
 # cells and pages (the same template everywhere); longer lines are prose, seldom seen twice.
-MEMO_TEXT = 40
+_MEMO_TEXT = 40
 _PROSE = ("label", None, None, None)
 
 
@@ -48,7 +48,7 @@ def squash(text: str) -> str:
 
 
 def _norm_label(text: str) -> str:
-    if len(text) <= MEMO_TEXT:
+    if len(text) <= _MEMO_TEXT:
         return squash(text).translate(_LABEL_TABLE)
     text = squash(text)
     for pattern, by in _LABEL_SUBS:
@@ -64,7 +64,7 @@ def norm_label(text: str) -> str:
     norm = _NORMS.get(text)
     if norm is None:
         norm = _norm_label(text)
-        if len(text) <= MEMO_TEXT:
+        if len(text) <= _MEMO_TEXT:
             if len(_NORMS) >= memo.SIZE:
                 _NORMS.clear()
             _NORMS[text] = norm
@@ -109,7 +109,7 @@ def _reading(text: str) -> tuple:
     found = _READINGS.get(text)
     if found is None:
         found = _read(text)
-        if len(text) <= MEMO_TEXT:
+        if len(text) <= _MEMO_TEXT:
             if len(_READINGS) >= memo.SIZE:
                 _READINGS.clear()
             _READINGS[text] = found
@@ -157,7 +157,7 @@ _CELLS: dict[tuple, Cell] = memo.table()
 
 def cell(text: str, col: int | None = None, span: int = 1) -> Cell:
     """Cell(text, col, span), the same object for the same short text in the same place."""
-    if len(text) > MEMO_TEXT:
+    if len(text) > _MEMO_TEXT:
         return Cell(text, col, span)
     key = (text, col, span)
     found = _CELLS.get(key)
@@ -176,7 +176,7 @@ def _line_cell(text: str) -> Cell:
     found = _LINE_CELLS.get(text)
     if found is None:
         found = Cell(text)
-        if len(text) <= MEMO_TEXT:
+        if len(text) <= _MEMO_TEXT:
             if len(_LINE_CELLS) >= memo.SIZE:
                 _LINE_CELLS.clear()
             _LINE_CELLS[text] = found
@@ -229,7 +229,7 @@ def read_line(text: str) -> Line:
     found = _LINES.get(text)
     if found is None:
         found = Line(text)
-        if len(text) <= MEMO_TEXT:
+        if len(text) <= _MEMO_TEXT:
             if len(_LINES) >= memo.SIZE:
                 _LINES.clear()
             _LINES[text] = found

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-from .cells import Cell, Row, cell
+from .cells import Row, cell
 
 text_of = etree.XPath("string()")  # an element's text, in C
 
@@ -44,13 +44,13 @@ def is_leaf(table) -> bool:
     return next(table.iterdescendants("table"), None) is None
 
 
-def _cell_of(td, col: int, span: int) -> Cell:
-    return cell(text_of(td).replace(IMAGE_MARK, ""), col, span)
+def _cell_text(td) -> str:
+    return text_of(td).replace(IMAGE_MARK, "")
 
 
-def table_rows(table, table_id: int, make=_cell_of) -> list[Row]:
+def table_rows(table, table_id: int, text=_cell_text) -> list[Row]:
     """Rows of a leaf table with grid columns; spans are expanded only to place later cells.
-    ``make(td, col, span)`` gives a cell's Cell (htmldoc passes its own reading of the cell)."""
+    ``text`` gives a cell's printed text (htmldoc passes its own reading of the cell)."""
     # per grid column, the last row a rowspan from a row above reaches down to: a list indexed
     # by column, cheaper to ask on every cell than a set of (row, column) slots
     until: list[int] = []
@@ -69,10 +69,14 @@ def table_rows(table, table_id: int, make=_cell_of) -> list[Row]:
             if until:
                 while c < len(until) and until[c] >= r:
                     c += 1
-            rowspan = td.get("rowspan")
-            colspan = td.get("colspan")
-            colspan = 1 if colspan is None else _span(colspan, MAX_COLSPAN)
-            append(make(td, c, colspan))
+            attrib = td.attrib  # most cells have no attribute at all: one look says so
+            if attrib:
+                rowspan = attrib.get("rowspan")
+                colspan = attrib.get("colspan")
+                colspan = 1 if colspan is None else _span(colspan, MAX_COLSPAN)
+            else:
+                rowspan, colspan = None, 1
+            append(cell(text(td), c, colspan))
             if rowspan is not None:
                 last = r + _span(rowspan, n - r) - 1
                 if last > r:

@@ -11,8 +11,7 @@ import re
 
 from lxml import etree
 
-from . import memo
-from .cells import MEMO_TEXT, Row, cell, read_line
+from .cells import Row, read_line
 from .decode import clean_controls
 from .grid import IMAGE_MARK, is_data_table, is_leaf, table_rows, text_of
 
@@ -70,7 +69,7 @@ def read_html(text: str) -> Page:
         """The stand-in line of a leaf data table (its rows kept in `tables`), else None."""
         if table is doc or not is_leaf(table):
             return None
-        grid = table_rows(table, len(tables), _cell_maker(table))
+        grid = table_rows(table, len(tables), _cell_reader(table))
         if not is_data_table(table, grid):
             return None
         tables.append(grid)
@@ -159,32 +158,6 @@ def _cell_reader(table):
         return _cell_text(td)
 
     return text
-
-
-# Cells of a single text node, by that text as the page has it (before its whitespace is
-# collapsed), column and span: a template's cells, read once (cells.cell says why this is safe).
-_LEAF_CELLS: dict = memo.table()
-
-
-def _cell_maker(table):
-    """The Cell of each cell of one table (for grid.table_rows), read as _cell_reader reads it."""
-    text = _cell_reader(table)
-
-    def make(td, col: int, span: int):
-        if len(td):
-            return cell(text(td), col, span)
-        raw = td.text
-        key = (raw, col, span)
-        found = _LEAF_CELLS.get(key)
-        if found is None:
-            found = cell(" ".join(raw.split()).replace(IMAGE_MARK, "") if raw else "", col, span)
-            if raw is None or len(raw) <= MEMO_TEXT:
-                if len(_LEAF_CELLS) >= memo.SIZE:
-                    _LEAF_CELLS.clear()
-                _LEAF_CELLS[key] = found
-        return found
-
-    return make
 
 
 def _inside(el, out: list[str]) -> None:
