@@ -168,21 +168,6 @@ def cell(text: str, col: int | None = None, span: int = 1) -> Cell:
     return found
 
 
-_LINE_CELLS: dict[str, Cell] = memo.table()
-
-
-def _line_cell(text: str) -> Cell:
-    """cell(text) for a line of text (no column), remembered by the text alone."""
-    found = _LINE_CELLS.get(text)
-    if found is None:
-        found = Cell(text)
-        if len(text) <= _MEMO_TEXT:
-            if len(_LINE_CELLS) >= memo.SIZE:
-                _LINE_CELLS.clear()
-            _LINE_CELLS[text] = found
-    return found
-
-
 class Row:
     """A row of a table, or one line of text (loose: its values belong to the last label)."""
 
@@ -210,7 +195,7 @@ class Line(Row):
     __slots__ = ()
 
     def __init__(self, text: str):
-        self.cells = [_LINE_CELLS.get(text) or _line_cell(text)]
+        self.cells = [Cell(text)]
         self.table = None
         self.width = None
         self.loose = True
