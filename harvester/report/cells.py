@@ -149,6 +149,25 @@ class Cell:
         return f"Cell({self.text!r}, col={self.col})"
 
 
+# Cells of short texts, remembered by (text, column, span): a Cell is never changed once made
+# (its norm is the same whoever asks first), so the cells every page of a template prints (its
+# labels, blanks and small numbers in the same columns) are made once, not once per page.
+_CELLS: dict[tuple, Cell] = memo.table()
+
+
+def cell(text: str, col: int | None = None, span: int = 1) -> Cell:
+    """Cell(text, col, span), the same object for the same short text in the same place."""
+    if len(text) > _MEMO_TEXT:
+        return Cell(text, col, span)
+    key = (text, col, span)
+    found = _CELLS.get(key)
+    if found is None:
+        found = _CELLS[key] = Cell(text, col, span)
+        if len(_CELLS) > memo.SIZE:
+            _CELLS.clear()
+    return found
+
+
 class Row:
     """A row of a table, or one line of text (loose: its values belong to the last label)."""
 
@@ -184,3 +203,19 @@ class Line(Row):
 
 
 line = Line
+
+_LINES: dict[str, Line] = memo.table()
+
+
+def read_line(text: str) -> Line:
+    """Line(text) for the page readers (htmldoc, textdump), the same Row for the same short
+    text: the rows of a page are only looked at once read (the file readers, which join rows
+    cut by a page break, make their own)."""
+    found = _LINES.get(text)
+    if found is None:
+        found = Line(text)
+        if len(text) <= _MEMO_TEXT:
+            if len(_LINES) >= memo.SIZE:
+                _LINES.clear()
+            _LINES[text] = found
+    return found

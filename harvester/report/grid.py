@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-from .cells import Cell, Row
+from .cells import Row, cell
 
 text_of = etree.XPath("string()")  # an element's text, in C
 
@@ -31,9 +31,13 @@ def _span(value: str | None, limit: int) -> int:
 def is_data_table(table, rows: list[Row]) -> bool:
     """A leaf table of short cells, at least two columns wide somewhere: a statistics table.
     Layout tables (nested tables, one column, prose cells) are read as text instead."""
-    if not rows or max(len(r.cells) for r in rows) < 2:
+    if not rows or max([len(r.cells) for r in rows]) < 2:
         return False
-    return all(len(c.text) <= LAYOUT_TEXT for r in rows for c in r.cells)
+    for r in rows:  # (plain loops: cheaper than all() over a generator on every cell)
+        for c in r.cells:
+            if len(c.text) > LAYOUT_TEXT:
+                return False
+    return True
 
 
 def is_leaf(table) -> bool:
@@ -47,32 +51,43 @@ def _cell_text(td) -> str:
 def table_rows(table, table_id: int, text=_cell_text) -> list[Row]:
     """Rows of a leaf table with grid columns; spans are expanded only to place later cells.
     ``text`` gives a cell's printed text (htmldoc passes its own reading of the cell)."""
-    below: set[tuple[int, int]] = set()  # grid slots taken by rowspans from rows above
+    # per grid column, the last row a rowspan from a row above reaches down to: a list indexed
+    # by column, cheaper to ask on every cell than a set of (row, column) slots
+    until: list[int] = []
     trs = list(table.iter("tr"))  # a leaf table: all its rows are its own
     n = len(trs)
     out = []
     width = 0
     for r, tr in enumerate(trs):
         cells = []
+        append = cells.append
         c = 0
         for td in tr:
             tag = td.tag
             if tag != "td" and tag != "th":
                 continue
-            if below:
-                while (r, c) in below:
+            if until:
+                while c < len(until) and until[c] >= r:
                     c += 1
-            rowspan = td.get("rowspan")
-            colspan = td.get("colspan")
-            colspan = 1 if colspan is None else _span(colspan, MAX_COLSPAN)
-            cells.append(Cell(text(td), c, colspan))
+            attrib = td.attrib  # most cells have no attribute at all: one look says so
+            if attrib:
+                rowspan = attrib.get("rowspan")
+                colspan = attrib.get("colspan")
+                colspan = 1 if colspan is None else _span(colspan, MAX_COLSPAN)
+            else:
+                rowspan, colspan = None, 1
+            append(cell(text(td), c, colspan))
             if rowspan is not None:
-                for dr in range(1, _span(rowspan, n - r)):
-                    for dc in range(colspan):
-                        below.add((r + dr, c + dc))
+                last = r + _span(rowspan, n - r) - 1
+                if last > r:
+                    if len(until) < c + colspan:
+                        until.extend([-1] * (c + colspan - len(until)))
+                    for col in range(c, c + colspan):
+                        if until[col] < last:
+                            until[col] = last
             c += colspan
-        if below:
-            while (r, c) in below:
+        if until:
+            while c < len(until) and until[c] >= r:
                 c += 1
         if c > width:
             width = c

@@ -11,7 +11,7 @@ import re
 
 from lxml import etree
 
-from .cells import Row, line
+from .cells import Row, read_line
 from .decode import clean_controls
 from .grid import IMAGE_MARK, is_data_table, is_leaf, table_rows, text_of
 
@@ -85,7 +85,7 @@ def read_html(text: str) -> Page:
         elif s.startswith(_MARK) and s.endswith(_MARK):
             rows.extend(tables[int(s.strip(_MARK)[1:])])
         else:
-            rows.append(line(s.replace(IMAGE_MARK, "") if _MARK in s else s))
+            rows.append(read_line(s.replace(IMAGE_MARK, "") if _MARK in s else s))
     return Page(rows, title, meta, attachments)
 
 

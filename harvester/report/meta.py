@@ -7,10 +7,10 @@ the statistics period), so they carry over to pages never seen.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter
 
 from . import places
+from .cells import nfkc  # NFKC, faster on CJK text
 
 _SPACES = re.compile(r"\s+")
 _CJK_GAP = re.compile(r"(?<=[\u3400-\u9fff\uff00-\uffef（）《》“”、，：])\s+|\s+(?=[\u3400-\u9fff\uff00-\uffef（）《》“”、，：])")
@@ -39,7 +39,7 @@ def year_from_title(title: str | None) -> int | None:
     nearest before the report words when a title names several."""
     if not title:
         return None
-    t = unicodedata.normalize("NFKC", title)
+    t = nfkc(title)
     topic = _TOPIC.search(t)
     limit = topic.start() if topic else len(t)
     years = list(_YEAR.finditer(t))
@@ -63,7 +63,7 @@ def title_verdict(title: str | None) -> bool | None:
     (notice, 图解, 要点, 预决算 ...), None when the title says neither."""
     if not title:
         return None
-    t = unicodedata.normalize("NFKC", _SPACES.sub("", title))
+    t = nfkc(_SPACES.sub("", title))
     if _NEGATIVE_ANYWHERE.search(t) or _NEGATIVE_AFTER_YEAR.search(_after_year(t)):
         return False
     if _POSITIVE.search(t):
@@ -154,7 +154,7 @@ _LEADING = re.compile(r"^(?:本(?:年度)?报告|现|特|并)?由")
 def _title_prefix(title: str | None) -> str | None:
     if not title:
         return None
-    t = clean_title(unicodedata.normalize("NFKC", title))
+    t = clean_title(nfkc(title))
     m = _YEAR.search(t) or _CN_YEAR.search(t) or _TOPIC.search(t)
     prefix = t[:m.start()] if m else ""
     prefix = re.sub(r"^关于|关于$|的$|[《“\"(]", "", prefix).strip(" -_:：,，")
@@ -272,7 +272,7 @@ def find_year(title: str | None, text: str) -> int | None:
     y = year_from_title(title)
     if y:
         return y
-    t = unicodedata.normalize("NFKC", text)
+    t = nfkc(text)
     m = _PERIOD.search(t)
     if m:
         return int(m.group(2))

@@ -131,7 +131,14 @@ def read_active(rows: list[Row]) -> Read:
         if row.image:
             out.images += 1
             continue
-        for labs, vals in segments(row.cells):
+        row_cells = row.cells
+        if len(row_cells) == 1 and row_cells[0].kind != LABEL:  # a value on a line of its own
+            if pend.key:
+                pend.values.append(row_cells[0])
+            if not row.loose and pend.values:
+                flush()
+            continue
+        for labs, vals in segments(row_cells):
             for lab in labs:
                 metric, section, item, unit = _t2_label(lab.norm)
                 if section and not metric:
@@ -164,10 +171,13 @@ def read_active(rows: list[Row]) -> Read:
 # --- table 3 ----------------------------------------------------------------------------------
 def read_applications(rows: list[Row]) -> Read:
     out = Read()
+    cells, seen = out.cells, out.seen
     colmaps: dict[int, dict[int, str]] = {}   # table id -> grid column -> column key
     widths: dict[int, int] = {}
+    row_groups, columns_in_order, t3_row = L.ROW_GROUPS, L.COLUMNS, L.t3_row
     group = None
-    pend = _Pending()
+    # the row being collected (the state of _Pending, in locals: this loop sees every cell)
+    key, values, key_row = None, [], None
 
     def colmap_for(row):
         if row is None or row.table is None:
@@ -179,58 +189,67 @@ def read_applications(rows: list[Row]) -> Read:
                 return cm
         return None
 
-    cells = out.cells
-
-    def flush():
-        key = pend.key
-        if key and pend.values:
-            if key in L.ROW_GROUPS and any(v.kind != BLANK for v in pend.values):
-                out.seen.add(key)  # a group printed as one row (2019's 其他处理): a row only with values
-            cm = colmap_for(pend.row)
-            for col, cell in assign(pend.values, L.COLUMNS, cm).items():
-                old = cells.get((key, col))  # Read.put, inline: once per value of the table
-                if old is None or (old.kind == BLANK and cell.kind != BLANK):
-                    cells[(key, col)] = cell
-        pend.start(None, None)
+    def flush(key, values, row):
+        """Store the values collected for row `key` (Read.put, inline: once per value)."""
+        if key in row_groups and any(v.kind != BLANK for v in values):
+            seen.add(key)  # a group printed as one row (2019's 其他处理): a row only with values
+        for col, cell in assign(values, columns_in_order, colmap_for(row)).items():
+            old = cells.get((key, col))
+            if old is None or (old.kind == BLANK and cell.kind != BLANK):
+                cells[(key, col)] = cell
 
     for row in rows:
         if row.image:
             out.images += 1
             continue
-        for labs, vals in segments(row.cells):
+        row_cells = row.cells
+        if len(row_cells) == 1 and row_cells[0].kind != LABEL:  # a value on a line of its own
+            if key:
+                values.append(row_cells[0])
+            if values and not row.loose:
+                flush(key, values, key_row)
+                key, values, key_row = None, [], None
+            continue
+        for labs, vals in segments(row_cells):
             if labs:
                 norms = [lab.norm for lab in labs]
                 found = [_t3_label(n) for n in norms]
                 columns = [column for column, _ in found]
                 if len(columns) - columns.count(None) >= 2:   # a header row: remember where columns are
-                    flush()
+                    if key and values:
+                        flush(key, values, key_row)
+                    key, values, key_row = None, [], None
                     if row.table is not None and all(lab.col is not None for lab in labs):
                         cm = colmaps.setdefault(row.table, {})
                         widths[row.table] = row.width
-                        for lab, key in zip(labs, columns):
-                            if key:
+                        for lab, col_key in zip(labs, columns):
+                            if col_key:
                                 for c in range(lab.col, lab.col + lab.span):
-                                    cm[c] = key
+                                    cm[c] = col_key
                     continue
-                flush()
-                key = None
+                if key and values:
+                    flush(key, values, key_row)
+                key, values, key_row = None, [], None
                 for n, (_, g) in zip(norms, found):
                     if g:
                         group = g
-                    k = L.t3_row(n, group)
+                    k = t3_row(n, group)
                     if k:
                         key = k
-                        if "." not in k and k not in L.ROW_GROUPS:
+                        if "." not in k and k not in row_groups:
                             group = None
                 if key:
-                    if key not in L.ROW_GROUPS:
-                        out.seen.add(key)
-                    pend.start(key, row)
-            if vals and pend.key:
-                pend.values.extend(vals)
-        if not row.loose and pend.values:
-            flush()
-    flush()
+                    if key not in row_groups:
+                        seen.add(key)
+                    key_row = row
+            if vals and key:
+                values.extend(vals)
+        if values and not row.loose:
+            if key:
+                flush(key, values, key_row)
+            key, values, key_row = None, [], None
+    if key and values:
+        flush(key, values, key_row)
     return out
 
 
@@ -245,7 +264,11 @@ def read_reviews(rows: list[Row]) -> Read:
         if row.image:
             out.images += 1
             continue
-        for labs, vals in segments(row.cells):
+        row_cells = row.cells
+        if len(row_cells) == 1 and row_cells[0].kind != LABEL:  # a value on a line of its own
+            data.append(row_cells)
+            continue
+        for labs, vals in segments(row_cells):
             group = None
             for lab in labs:
                 g, m = L.t4_group(lab.norm), L.t4_metric(lab.norm)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from .cells import Cell, Row, line
+from .cells import Cell, Row, cell, read_line
 
 _TAG = re.compile(r"<\s*(?:!doctype|html|head|body|meta|div|p|table|tr|td|span|br|title|a)\b", re.I)
 
@@ -27,21 +27,24 @@ def _is_pipe(s: str) -> bool:
 
 def _cells(s: str) -> list[Cell]:
     parts = s[:-1].split("|") if s.endswith("|") else s.split("|")
-    return [Cell(p) for p in parts]
+    return [cell(p) for p in parts]
 
 
 def read_text(text: str) -> list[Row]:
     lines = [s.strip(" \t\u00a0\u3000\ufeff") for s in text.splitlines()]
     rows: list[Row] = []
-    append = rows.append
     table = 0
     i, n = 0, len(lines)
+    # where pipe rows start: the lines between are text, read in one list comprehension each
+    pipes = [j for j, s in enumerate(lines) if s.endswith("|")]
+    p = 0
     while i < n:
-        s = lines[i]
-        if not s.endswith("|"):  # (_is_pipe, inline: most lines are text)
-            if s:
-                append(line(s))
-            i += 1
+        while p < len(pipes) and pipes[p] < i:
+            p += 1
+        stop = pipes[p] if p < len(pipes) else n
+        if i < stop:
+            rows += [read_line(s) for s in lines[i:stop] if s]
+            i = stop
             continue
         block = []
         while i < n:
