@@ -2,7 +2,7 @@
 
 Requests arrive in proxy form (``GET http://www.liunan.gov.cn/xxgk/zfxxgknb/ HTTP/1.1``, as
 Scrapy's HttpProxyMiddleware and Chromium send them) or as ``CONNECT host:443`` for HTTPS: the
-sandbox answers 200, wraps the tunnel in TLS with its own certificate (tls.py) and serves the
+sandbox answers 200, wraps the tunnel in TLS with the host's own certificate (tls.py) and serves the
 requests inside. Plain requests with a Host header (a browser pointed straight at the port)
 work too, and so does TLS sent straight to the port. A host the sandbox does not serve answers
 502 at once, as a proxy does when DNS fails.
@@ -496,7 +496,7 @@ class Sandbox:
     @property
     def ssl_context(self) -> ssl.SSLContext:
         if self._ssl is None:
-            self._ssl = server_context([*self.hosts, "localhost", "127.0.0.1"])
+            self._ssl = server_context()
         return self._ssl
 
     def portal_for(self, host: str):
