@@ -207,6 +207,10 @@ def _crawl(db: Path, chosen, *, province, sites, years, sandbox, proxy, registry
     run_settings = {"HARVESTER_PROXY": proxy, "HARVESTER_YEARS": [int(y) for y in years or []], "LOG_LEVEL": log_level,
                     **(SANDBOX_SETTINGS if sandbox else {}), **(settings or {})}
     project.setdict(run_settings, priority="cmdline")
+    if project.getint("HARVESTER_PARSE_WORKERS") < 0:  # the default: by the run's size (a fleet's workers parse)
+        big = (not workers and len(todo) >= project.getint("HARVESTER_PARSE_WORKER_SITES")
+               and (os.cpu_count() or 1) >= 2)
+        project.set("HARVESTER_PARSE_WORKERS", 1 if big else 0, priority="cmdline")
     if full or recheck_all:  # every portal's robots.txt asked for again too
         project.set("HARVESTER_ROBOTS_MAX_AGE", 0, priority="cmdline")
     reader = Store(db)  # pages stored before, read per site as it starts

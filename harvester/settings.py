@@ -158,8 +158,12 @@ HARVESTER_FILE_READERS = 2
 HARVESTER_FILE_MAXSIZE = 64 * 1024 * 1024
 # Worker processes that decode and parse report pages (and make their text and MinHash) off
 # the reactor thread (harvester/offload.py): 0 parses in the crawl's own process; 1 uses the
-# second core. Needs the asyncio reactor (set above).
-HARVESTER_PARSE_WORKERS = 0
+# second core. Needs the asyncio reactor (set above). -1 (the default): `harvester crawl`
+# chooses, 1 for a run of HARVESTER_PARSE_WORKER_SITES portals or more on a machine of two
+# cores or more, else 0: a worker costs a second interpreter (~120 MiB, a second to start),
+# which a province's crawl repays and a one-portal crawl does not.
+HARVESTER_PARSE_WORKERS = -1
+HARVESTER_PARSE_WORKER_SITES = 50
 # The crawl_runs row this process writes into (set by `harvester crawl`; absent: a new run).
 HARVESTER_RUN_ID = None
 # A crawl shared by workers through Redis (harvester/fleet.py): seconds a worker's lease on a

@@ -8,6 +8,7 @@ hand over bytes: parsing, dedupe and storage happen in the pipelines.
 from __future__ import annotations
 
 import re
+import weakref
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
@@ -61,8 +62,15 @@ def parse_date(text: str | None) -> str | None:
 
 def links(response) -> list:
     """The page's <a href> elements, as `response.css("a[href]")` finds them, read from the lxml
-    tree itself: a parsel Selector per link cost more than the rest of a report page's callback."""
-    return response.selector.root.xpath("descendant-or-self::a[@href]")
+    tree itself: a parsel Selector per link cost more than the rest of a report page's callback.
+    Found once per response (a report page asks for its attachments and its twins)."""
+    found = _LINKS.get(response)
+    if found is None:
+        found = _LINKS[response] = response.selector.root.xpath("descendant-or-self::a[@href]")
+    return found
+
+
+_LINKS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # response -> its links, while it lives
 
 
 def clean(text: str | None) -> str:
