@@ -182,7 +182,12 @@ def containment(mine: np.ndarray, theirs: np.ndarray) -> float | None:
 
 # --- computation --------------------------------------------------------------------------------
 def compute(db: str | Path | sqlite_utils.Database) -> dict:
-    """Rebuild the indicators, coverage and yoy tables of a harvest; returns their row counts."""
+    """Rebuild the indicators, coverage and yoy tables of a harvest; returns their row counts.
+
+    Memory follows a batch of agencies, not the harvest: the table rows (two million cells on a
+    national harvest) are read for AGENCY_BATCH agencies at a time, and the rows made are
+    written as they come. Whole-harvest state is one small row per report, its prose's shingle
+    hashes and MinHash (a few KB), and its versions' dates."""
     store = None
     if isinstance(db, sqlite_utils.Database):
         database = db
@@ -190,89 +195,63 @@ def compute(db: str | Path | sqlite_utils.Database) -> dict:
         store = Store(db)
         database = store.db
     try:
+        conn = database.conn
         reports = [dict(r) for r in database.query(
             "select r.id, r.agency_id, r.agency, r.province, r.year, r.format, r.parse_status, r.published, "
-            "r.overview, r.problems, r.other_matters, r.site_id, coalesce(a.level, a.kind, r.level) level "
+            "r.site_id, coalesce(a.level, a.kind, r.level) level "
             "from reports r left join agencies a on a.id = r.agency_id where r.year is not null")]
         by_id = {r["id"]: r for r in reports}
         versions: dict[str, list[dict]] = {}
         for v in database.query("select report_id, version, published, changes, first_seen from report_versions "
                                 "order by report_id, version"):
-            versions.setdefault(v["report_id"], []).append(dict(v))
-        apps: dict[str, dict[str, dict]] = {}
-        for row in database.query("select * from applications"):
-            apps.setdefault(row["report_id"], {})[row["row"]] = dict(row)
-        reviews = {r["report_id"]: dict(r) for r in database.query("select * from reviews_litigation")}
-        active: dict[str, list] = {}
-        for row in database.query("select report_id, value from active_disclosure"):
-            active.setdefault(row["report_id"], []).append(row["value"])
-        failures: dict[str, list] = {}
-        for row in database.query("select report_id, [check], [column] from check_failures"):
-            failures.setdefault(row["report_id"], []).append(f"{row['check']}:{row['column']}")
-
-        out: list[dict] = []
-
-        def put(rep, key, value, detail=None):
-            out.append({"report_id": rep["id"], "agency_id": rep["agency_id"], "year": rep["year"],
-                        "indicator": key, "value": value,
-                        "detail": detail if detail is None or isinstance(detail, str)
-                        else json.dumps(detail, ensure_ascii=False),
-                        "basis": INDICATORS[key].basis})
-
-        # previous-year report of the same agency (one report per agency and year)
+            if v["report_id"] in by_id:
+                versions.setdefault(v["report_id"], []).append(dict(v))
+        # the prose, read once: which sections are written, shingle hashes, a MinHash for peers
+        written: dict[str, frozenset] = {}
+        prose: dict[str, np.ndarray] = {}
+        signatures: dict[str, np.ndarray] = {}
+        empty = np.empty(0, dtype=np.uint32)
+        for row in database.query(f"select id, {', '.join(PROSE_SECTIONS)} from reports where year is not null"):
+            rid = row["id"]
+            written[rid] = frozenset(k for k in PROSE_SECTIONS if (row[k] or "").strip())
+            norm = neardup.normalize_text(prose_of(row))
+            hashes = neardup.shingle_hashes(norm) if norm else empty
+            prose[rid] = hashes if len(hashes) >= MIN_PROSE else empty
+            if len(prose[rid]):
+                signatures[rid] = neardup.minhash(norm, 64)
+        peers = _peer_sources(reports, prose, signatures, versions)
+        signatures.clear()
         by_agency_year = {(r["agency_id"], r["year"]): r for r in reports if r["agency_id"]}
-        norms = {r["id"]: neardup.normalize_text(prose_of(r)) for r in reports}
-        prose = {k: neardup.shingle_hashes(v) if v else np.empty(0, dtype=np.uint32) for k, v in norms.items()}
-        prose = {k: (v if len(v) >= MIN_PROSE else v[:0]) for k, v in prose.items()}
-        peers = _peer_sources(reports, prose, norms, versions)
-        for rep in reports:
-            rid = rep["id"]
-            vs = versions.get(rid, [])
-            first = min((v["published"] for v in vs if v["published"]), default=None) or rep["published"]
-            published = _date(first)
-            put(rep, "first_published", None, first)
-            if published:
-                late = (published - deadline(rep["year"])).days
-                put(rep, "on_time", float(late <= 0), f"first published {published}, deadline {deadline(rep['year'])}")
-                put(rep, "days_late", float(max(0, late)))
-            else:
-                put(rep, "on_time", None, "no publish date shown")
-                put(rep, "days_late", None, "no publish date shown")
-            _completeness(rep, apps.get(rid), reviews.get(rid), active.get(rid), put)
-            fails = failures.get(rid, [])
-            put(rep, "check_failures", float(len(fails)) if rep["format"] not in (None, "legacy") else None,
-                fails or None)
-            prev = by_agency_year.get((rep["agency_id"], rep["year"] - 1)) if rep["agency_id"] else None
-            _chain(rep, prev, apps, put)
-            own = containment(prose[rid], prose[prev["id"]]) if prev and len(prose[prev["id"]]) else None
-            put(rep, "reused_from_previous", own, {"source": prev["id"], "year": prev["year"]} if prev else None)
-            peer = peers.get(rid)
-            put(rep, "reused_from_peers", peer[1] if peer else None,
-                {"source": peer[0], "agency": by_id[peer[0]]["agency"]} if peer else None)
-            flags = []
-            if own is not None and own >= REUSE_FLAG:
-                flags.append({"from": "previous", "source": prev["id"], "share": round(own, 3)})
-            if peer and peer[1] >= REUSE_FLAG:
-                flags.append({"from": "peer", "source": peer[0], "agency": by_id[peer[0]]["agency"],
-                              "share": round(peer[1], 3)})
-            put(rep, "reuses_prose", float(bool(flags)) if len(prose[rid]) else None, flags or None)
-            put(rep, "versions", float(len(vs)) if vs else None)
-            changed = [v for v in vs[1:] if json.loads(v["changes"] or "[]")]
-            put(rep, "changed_after_publishing", float(bool(changed)) if vs else None,
-                [{"version": v["version"], "published": v["published"], "first_seen": v["first_seen"],
-                  "changes": json.loads(v["changes"] or "[]")} for v in vs] if len(vs) > 1 else None)
-        coverage = _coverage(database, reports)
-        yoy = _yoy(reports, apps, reviews)
-        with database.conn:
+
+        with conn:
             for name, (columns, options) in SCHEMA.items():
                 database[name].drop(ignore=True)
                 database[name].create(columns, **options)
-            for name, table_rows in (("indicators", out), ("coverage", coverage), ("yoy", yoy)):
+            counts = {name: 0 for name in SCHEMA}
+
+            def write(name: str, table_rows: list[dict]):
                 columns = list(SCHEMA[name][0])  # plain executemany: sqlite-utils' per-row work was half the time
-                database.conn.executemany(
-                    f"insert into [{name}] ({', '.join(f'[{c}]' for c in columns)}) "
-                    f"values ({', '.join('?' for _ in columns)})",
-                    [tuple(row.get(c) for c in columns) for row in table_rows])
+                conn.executemany(f"insert into [{name}] ({', '.join(f'[{c}]' for c in columns)}) "
+                                 f"values ({', '.join('?' for _ in columns)})",
+                                 (tuple(row.get(c) for c in columns) for row in table_rows))
+                counts[name] += len(table_rows)
+
+            # an agency's reports stay in one batch: the previous year's report is at hand
+            ordered = sorted(reports, key=lambda r: (r["agency_id"] or "\uffff", r["id"]))
+            batch: list[dict] = []
+            agencies: set = set()
+            for n, rep in enumerate(ordered):
+                batch.append(rep)
+                agencies.add(rep["agency_id"] or rep["id"])
+                following = ordered[n + 1] if n + 1 < len(ordered) else None
+                if following is None or (len(agencies) >= AGENCY_BATCH and (
+                        following["agency_id"] or following["id"]) not in agencies):
+                    tables = _tables_of(database, [r["id"] for r in batch])
+                    write("indicators", _report_indicators(batch, tables, versions, written, prose, peers,
+                                                           by_agency_year, by_id))
+                    write("yoy", _yoy(batch, tables["applications"], tables["reviews"]))
+                    batch, agencies = [], set()
+            write("coverage", _coverage(database, reports))
             database["indicators"].create_index(["indicator", "value"], if_not_exists=True)
             database["indicators"].create_index(["agency_id", "year"], if_not_exists=True)
             database["yoy"].create_index(["agency_id", "year"], if_not_exists=True)
@@ -282,13 +261,91 @@ def compute(db: str | Path | sqlite_utils.Database) -> dict:
             for name, sql in VIEWS.items():  # what the Datasette pages read (one row per report)
                 database.execute(f"drop view if exists [{name}]")
                 database.execute(f"create view [{name}] as {sql}")
-        return {"indicators": len(out), "coverage": len(coverage), "yoy": len(yoy), "reports": len(reports)}
+        return {"indicators": counts["indicators"], "coverage": counts["coverage"], "yoy": counts["yoy"],
+                "reports": len(reports)}
     finally:
         if store is not None:
             store.close()
 
 
-def _completeness(rep, app_rows, review_row, active_values, put):
+# Agencies whose table rows are read at once (a department has ~5 reports of ~25 table rows).
+AGENCY_BATCH = 500
+
+
+def _tables_of(database, ids: list[str]) -> dict:
+    """The table rows and check failures of these reports, by report id."""
+    apps: dict[str, dict[str, dict]] = {}
+    reviews: dict[str, dict] = {}
+    active: dict[str, list] = {}
+    failures: dict[str, list] = {}
+    for start in range(0, len(ids), 500):  # SQLite's bound on parameters of one statement
+        part = ids[start:start + 500]
+        marks = ", ".join("?" for _ in part)
+        for row in database.query(f"select * from applications where report_id in ({marks})", part):
+            apps.setdefault(row["report_id"], {})[row["row"]] = dict(row)
+        for row in database.query(f"select * from reviews_litigation where report_id in ({marks})", part):
+            reviews[row["report_id"]] = dict(row)
+        for row in database.query(f"select report_id, value from active_disclosure where report_id in ({marks})",
+                                  part):
+            active.setdefault(row["report_id"], []).append(row["value"])
+        for row in database.query(f"select report_id, [check], [column] from check_failures "
+                                  f"where report_id in ({marks})", part):
+            failures.setdefault(row["report_id"], []).append(f"{row['check']}:{row['column']}")
+    return {"applications": apps, "reviews": reviews, "active": active, "failures": failures}
+
+
+def _report_indicators(batch, tables, versions, written, prose, peers, by_agency_year, by_id) -> list[dict]:
+    """The indicator rows of a batch of reports (whole agencies: see compute)."""
+    apps, reviews, active, failures = (tables[k] for k in ("applications", "reviews", "active", "failures"))
+    out: list[dict] = []
+
+    def put(rep, key, value, detail=None):
+        out.append({"report_id": rep["id"], "agency_id": rep["agency_id"], "year": rep["year"],
+                    "indicator": key, "value": value,
+                    "detail": detail if detail is None or isinstance(detail, str)
+                    else json.dumps(detail, ensure_ascii=False),
+                    "basis": INDICATORS[key].basis})
+
+    for rep in batch:
+        rid = rep["id"]
+        vs = versions.get(rid, [])
+        first = min((v["published"] for v in vs if v["published"]), default=None) or rep["published"]
+        published = _date(first)
+        put(rep, "first_published", None, first)
+        if published:
+            late = (published - deadline(rep["year"])).days
+            put(rep, "on_time", float(late <= 0), f"first published {published}, deadline {deadline(rep['year'])}")
+            put(rep, "days_late", float(max(0, late)))
+        else:
+            put(rep, "on_time", None, "no publish date shown")
+            put(rep, "days_late", None, "no publish date shown")
+        _completeness(rep, written.get(rid, frozenset()), apps.get(rid), reviews.get(rid), active.get(rid), put)
+        fails = failures.get(rid, [])
+        put(rep, "check_failures", float(len(fails)) if rep["format"] not in (None, "legacy") else None,
+            fails or None)
+        prev = by_agency_year.get((rep["agency_id"], rep["year"] - 1)) if rep["agency_id"] else None
+        _chain(rep, prev, apps, put)
+        own = containment(prose[rid], prose[prev["id"]]) if prev and len(prose[prev["id"]]) else None
+        put(rep, "reused_from_previous", own, {"source": prev["id"], "year": prev["year"]} if prev else None)
+        peer = peers.get(rid)
+        put(rep, "reused_from_peers", peer[1] if peer else None,
+            {"source": peer[0], "agency": by_id[peer[0]]["agency"]} if peer else None)
+        flags = []
+        if own is not None and own >= REUSE_FLAG:
+            flags.append({"from": "previous", "source": prev["id"], "share": round(own, 3)})
+        if peer and peer[1] >= REUSE_FLAG:
+            flags.append({"from": "peer", "source": peer[0], "agency": by_id[peer[0]]["agency"],
+                          "share": round(peer[1], 3)})
+        put(rep, "reuses_prose", float(bool(flags)) if len(prose[rid]) else None, flags or None)
+        put(rep, "versions", float(len(vs)) if vs else None)
+        changed = [v for v in vs[1:] if json.loads(v["changes"] or "[]")]
+        put(rep, "changed_after_publishing", float(bool(changed)) if vs else None,
+            [{"version": v["version"], "published": v["published"], "first_seen": v["first_seen"],
+              "changes": json.loads(v["changes"] or "[]")} for v in vs] if len(vs) > 1 else None)
+    return out
+
+
+def _completeness(rep, written, app_rows, review_row, active_values, put):
     if rep["format"] in (None, "legacy"):
         for key in ("sections_present", "tables_present", "blank_cells", "zero_cells", "filled_cells",
                     "blank_tables"):
@@ -298,7 +355,7 @@ def _completeness(rep, app_rows, review_row, active_values, put):
               "applications": [row[c] for row in (app_rows or {}).values() for c in APPLICANT_COLUMNS] or None,
               "reviews_litigation": [review_row[review_column(k)] for k in REVIEW_KEYS] if review_row else None}
     present = {k: v is not None for k, v in tables.items()}
-    sections = {k: bool((rep.get(k) or "").strip()) for k in PROSE_SECTIONS}
+    sections = {k: k in written for k in PROSE_SECTIONS}
     sections.update(present)
     missing = [k for k in SECTIONS if not sections[k]]
     put(rep, "sections_present", float(6 - len(missing)), missing or None)
@@ -327,7 +384,7 @@ def _chain(rep, prev, apps, put):
         {"previous": prev["id"], "breaks": breaks} if breaks else {"previous": prev["id"]})
 
 
-def _peer_sources(reports, prose, norms, versions) -> dict[str, tuple[str, float]]:
+def _peer_sources(reports, prose, signatures, versions) -> dict[str, tuple[str, float]]:
     """{report id: (closest other agency's report of the same year, share)}: candidates from a
     MinHash LSH over the prose of each year's reports, the PEER_TOP_K most similar of them by
     MinHash estimate counted exactly (template prose makes thousands of candidates nationally)."""
@@ -346,7 +403,7 @@ def _peer_sources(reports, prose, norms, versions) -> dict[str, tuple[str, float
     for year, group in by_year.items():
         lsh = MinHashLSH(threshold=PEER_CANDIDATE_JACCARD, num_perm=64)
         index = {r["id"]: n for n, r in enumerate(group)}
-        matrix = np.stack([neardup.minhash(norms[r["id"]], 64) for r in group])
+        matrix = np.stack([signatures[r["id"]] for r in group])
         for r in group:
             lsh.insert(r["id"], MinHash(num_perm=64, hashvalues=matrix[index[r["id"]]], permutations=perm,
                                         scheme=neardup.SCHEME),
@@ -358,7 +415,9 @@ def _peer_sources(reports, prose, norms, versions) -> dict[str, tuple[str, float
         agency = np.array([names.setdefault(r["agency_id"] or r["agency"], len(names)) for r in group])
         for i, r in enumerate(group):
             query = MinHash(num_perm=64, hashvalues=matrix[i], permutations=perm, scheme=neardup.SCHEME)
-            cands = np.fromiter((index[o] for o in lsh.query(query)), dtype=np.int64)
+            # in the group's order: the LSH answers a set, whose order (string hashes) changes
+            # from one process to the next, and ties among the top estimates must not
+            cands = np.sort(np.fromiter((index[o] for o in lsh.query(query)), dtype=np.int64))
             later = (day[cands] > day[i]) & (day[i] >= 0) & (day[cands] >= 0)  # a source is published first
             keep = cands[(cands != i) & (agency[cands] != agency[i]) & ~later]
             if not len(keep):
