@@ -11,7 +11,9 @@ AutoThrottle). A size below the whole registry is a sample with the national mix
 each kind of portal, walled, slow, flaky, dead or plain, in its national share), so a smaller
 run meets the browser and the faults as the whole run does. For each size it prints:
 
-- the harvester's wall time, requests, reports stored, portals that answered;
+- the harvester's wall time until its pages are stored (crawl s) and of what it does after
+  them (after s: the indicators and the browse views, work the bare fetch has no part of,
+  timed apart so the throughputs compare), requests, reports stored, portals that answered;
 - peak memory of the crawl's whole process tree (the browser included, if one starts): the
   sum of its processes' RSS, sampled every 0.2 s (a guard stops the tree at --max-rss-gib so
   a runaway cannot exhaust the machine), and the sum of their PSS, every 2 s (RSS counts
@@ -84,10 +86,31 @@ def run_harvest(args):
     for pair in args.set or []:
         name, _, value = pair.partition("=")
         settings[name] = json.loads(value) if value[:1].isdigit() or value in ("true", "false") else value
+    # what the crawl does once its pages are stored (indicators, browse views) is timed apart:
+    # it is the same work whatever fetched the pages, and the bare fetch has none of it
+    import harvester.browse
+    import harvester.indicators
+
+    after = {"seconds": 0.0}
+
+    def timed(func):
+        def run(*a, **k):
+            start = time.perf_counter()
+            try:
+                return func(*a, **k)
+            finally:
+                after["seconds"] += time.perf_counter() - start
+        return run
+
+    harvester.indicators.compute = timed(harvester.indicators.compute)
+    harvester.browse.prepare = timed(harvester.browse.prepare)
+    start = time.perf_counter()
     summary = crawl(args.db, sites=ids, proxy=args.proxy, registry_path=args.registry, log_level="ERROR",
                     settings=settings)
+    total = time.perf_counter() - start
     print(json.dumps({"requests": summary.requests, "reports": sum(summary.outcomes.values()),
-                      "portals": summary.portals, "status": summary.status}))
+                      "portals": summary.portals, "status": summary.status,
+                      "crawl_seconds": total - after["seconds"], "after_seconds": after["seconds"]}))
 
 
 def run_bare(args):
@@ -286,7 +309,7 @@ def main():
     print(f"national sandbox: {len(all_ids)} portals, latency {'off' if args.no_latency else 'on'}; "
           f"politeness: {CONCURRENT_REQUESTS} in flight, {CONCURRENT_REQUESTS_PER_DOMAIN} per portal, "
           f"delay {DOWNLOAD_DELAY} s, AutoThrottle on")
-    head = (f"{'portals':>8}{'wall s':>8}{'requests':>10}{'pages/s':>9}{'reports':>9}{'answered':>9}"
+    head = (f"{'portals':>8}{'crawl s':>8}{'after s':>8}{'requests':>10}{'pages/s':>9}{'reports':>9}{'answered':>9}"
             f"{'peak MiB':>9}{'PSS MiB':>8}{'ideal s':>8}{'bare s':>8}{'bare p/s':>9}{'vs bare':>8}{'ideal/wall':>11}")
     print(head)
     try:
@@ -311,9 +334,11 @@ def main():
                 per_host = Counter(urlsplit(u).hostname for u in fetched)
                 ideal = (max(per_host.values()) if per_host else 0) * DOWNLOAD_DELAY / CONCURRENT_REQUESTS_PER_DOMAIN
                 pages = len(fetched)
+                after = result.get("after_seconds", 0.0)
+                wall = result.get("crawl_seconds", wall)  # the crawl itself; `after`: indicators, views
                 rate = pages / wall if wall else 0
                 # the harvester's own figures first: a long run's bare half may not finish
-                print(f"{n:>8}{wall:>8.1f}{result['requests']:>10}{rate:>9.1f}{result['reports']:>9}"
+                print(f"{n:>8}{wall:>8.1f}{after:>8.1f}{result['requests']:>10}{rate:>9.1f}{result['reports']:>9}"
                       f"{result['portals'].get('answered', 0):>9}{peak / 2**20:>9.0f}{peak_pss / 2**20:>8.0f}{ideal:>8.1f}"
                       f"   (harvester done; bare Scrapy next)", flush=True)
                 bare_wall = bare_rate = None
@@ -324,7 +349,7 @@ def main():
                         [sys.executable, str(Path(__file__)), "--role", "bare", "--proxy", proxy,
                          "--urls", str(tmp / "bare-urls")], max_rss)
                     bare_rate = pages / bare_wall
-                print(f"{n:>8}{wall:>8.1f}{result['requests']:>10}{rate:>9.1f}{result['reports']:>9}"
+                print(f"{n:>8}{wall:>8.1f}{after:>8.1f}{result['requests']:>10}{rate:>9.1f}{result['reports']:>9}"
                       f"{result['portals'].get('answered', 0):>9}{peak / 2**20:>9.0f}{peak_pss / 2**20:>8.0f}{ideal:>8.1f}"
                       + (f"{bare_wall:>8.1f}{bare_rate:>9.1f}{rate / bare_rate:>8.2f}" if bare_rate else f"{'-':>8}{'-':>9}{'-':>8}")
                       + f"{ideal / wall:>11.2f}", flush=True)
