@@ -388,36 +388,26 @@ def _peer_sources(reports, prose, signatures, versions) -> dict[str, tuple[str, 
     """{report id: (closest other agency's report of the same year, share)}: candidates from a
     MinHash LSH over the prose of each year's reports, the PEER_TOP_K most similar of them by
     MinHash estimate counted exactly (template prose makes thousands of candidates nationally)."""
-    from datasketch import MinHash, MinHashLSH
 
     def first_date(r):
         vs = versions.get(r["id"], [])
         return min((v["published"] for v in vs if v["published"]), default=None) or r["published"]
 
     out = {}
-    perm = MinHash(num_perm=64, seed=neardup.SEED, scheme=neardup.SCHEME).permutations  # made once, not per report
     by_year: dict[int, list[dict]] = {}
     for r in reports:
         if len(prose[r["id"]]):
             by_year.setdefault(r["year"], []).append(r)
     for year, group in by_year.items():
-        lsh = MinHashLSH(threshold=PEER_CANDIDATE_JACCARD, num_perm=64)
-        index = {r["id"]: n for n, r in enumerate(group)}
         matrix = np.stack([signatures[r["id"]] for r in group])
-        for r in group:
-            lsh.insert(r["id"], MinHash(num_perm=64, hashvalues=matrix[index[r["id"]]], permutations=perm,
-                                        scheme=neardup.SCHEME),
-                       check_duplication=False)
+        candidates = _lsh_candidates(matrix)
         # as integer arrays, so that thousands of candidates are filtered at once
         day = np.array([(_date(first_date(r)) or dt.date.min).toordinal() for r in group], dtype=np.int64)
         day[day == dt.date.min.toordinal()] = -1
         names = {}
         agency = np.array([names.setdefault(r["agency_id"] or r["agency"], len(names)) for r in group])
         for i, r in enumerate(group):
-            query = MinHash(num_perm=64, hashvalues=matrix[i], permutations=perm, scheme=neardup.SCHEME)
-            # in the group's order: the LSH answers a set, whose order (string hashes) changes
-            # from one process to the next, and ties among the top estimates must not
-            cands = np.sort(np.fromiter((index[o] for o in lsh.query(query)), dtype=np.int64))
+            cands = candidates(i)
             later = (day[cands] > day[i]) & (day[i] >= 0) & (day[cands] >= 0)  # a source is published first
             keep = cands[(cands != i) & (agency[cands] != agency[i]) & ~later]
             if not len(keep):
@@ -433,6 +423,31 @@ def _peer_sources(reports, prose, signatures, versions) -> dict[str, tuple[str, 
             if best:
                 out[r["id"]] = best
     return out
+
+
+def _lsh_candidates(matrix: np.ndarray):
+    """MinHash LSH over the rows of `matrix` (MinHashes), banded as datasketch's MinHashLSH
+    bands them for PEER_CANDIDATE_JACCARD: candidates(i) is the sorted array of rows sharing a
+    band with row i, the rows datasketch's query would answer. The buckets are built with numpy
+    at once, not a Python set per query: template prose puts thousands of reports in one bucket,
+    and datasketch's per-query set of keys made the national harvest's indicators take minutes.
+    Rows come in their order, so ties among estimates are broken the same way on every run."""
+    from datasketch import MinHashLSH
+
+    ranges = MinHashLSH(threshold=PEER_CANDIDATE_JACCARD, num_perm=matrix.shape[1]).hashranges
+    bands = []
+    for start, end in ranges:
+        keys = np.ascontiguousarray(matrix[:, start:end]).view(np.dtype((np.void, 4 * (end - start)))).ravel()
+        _, bucket = np.unique(keys, return_inverse=True)
+        order = np.argsort(bucket, kind="stable")
+        bounds = np.searchsorted(bucket[order], np.arange(bucket.max() + 2))
+        bands.append((bucket, order, bounds))
+
+    def candidates(i: int) -> np.ndarray:
+        parts = [order[bounds[b[i]]:bounds[b[i] + 1]] for b, order, bounds in bands]
+        return np.unique(np.concatenate(parts))
+
+    return candidates
 
 
 def _coverage(database, reports) -> list[dict]:
