@@ -131,8 +131,9 @@ class CachedRobotsTxtMiddleware(RobotsTxtMiddleware):
     robots.txt on every run would be a third of it. The rules are obeyed all the same: a kept
     file is parsed exactly as a fetched one. Only answers that say what the rules are (2xx, and
     404/410: no rules) are kept; an error or a timeout is asked again on the next run, and so is
-    a file behind a JavaScript wall (the browser answers with the wall's status): that visit is
-    what passes the wall for the portal's pages, whose browser context keeps the wall's cookie.
+    a file the wall still hid after the browser's tries (it answers with the wall's status). A
+    kept file behind a wall means the portal's first page, not its robots.txt, passes the wall
+    (ChallengeMiddleware asks a page the wall answered once more in the same browser context).
     What a run fetched is written once, when it ends (no second writer while the store writes).
     """
 
