@@ -65,9 +65,7 @@ def norm_label(text: str) -> str:
     if norm is None:
         norm = _norm_label(text)
         if len(text) <= _MEMO_TEXT:
-            if len(_NORMS) >= memo.SIZE:
-                _NORMS.clear()
-            _NORMS[text] = norm
+            memo.keep(_NORMS, text, norm)
     return norm
 
 
@@ -95,9 +93,7 @@ def _read(text: str):
         # the printed text where it says more than the value (1,200,631, full width, a unit)
         return NUMBER, value, m["unit"], (text if "".join(text.split()) != repr(value) else None)
     if text not in _NORMS:  # a label: its norm is the squashed text translated, wanted next
-        if len(_NORMS) >= memo.SIZE:
-            _NORMS.clear()
-        _NORMS[text] = t.translate(_LABEL_TABLE)
+        memo.keep(_NORMS, text, t.translate(_LABEL_TABLE))
     return _PROSE
 
 
@@ -110,9 +106,7 @@ def _reading(text: str) -> tuple:
     if found is None:
         found = _read(text)
         if len(text) <= _MEMO_TEXT:
-            if len(_READINGS) >= memo.SIZE:
-                _READINGS.clear()
-            _READINGS[text] = found
+            memo.keep(_READINGS, text, found)
     return found
 
 
@@ -162,9 +156,7 @@ def cell(text: str, col: int | None = None, span: int = 1) -> Cell:
     key = (text, col, span)
     found = _CELLS.get(key)
     if found is None:
-        found = _CELLS[key] = Cell(text, col, span)
-        if len(_CELLS) > memo.SIZE:
-            _CELLS.clear()
+        found = memo.keep(_CELLS, key, Cell(text, col, span))
     return found
 
 
@@ -215,7 +207,5 @@ def read_line(text: str) -> Line:
     if found is None:
         found = Line(text)
         if len(text) <= _MEMO_TEXT:
-            if len(_LINES) >= memo.SIZE:
-                _LINES.clear()
-            _LINES[text] = found
+            memo.keep(_LINES, text, found)
     return found

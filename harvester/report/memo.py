@@ -29,6 +29,15 @@ def table() -> dict:
     return memo
 
 
+def keep(memo: dict, key, value):
+    """Store `value` under `key` in a table() memo, emptied first when it holds SIZE entries
+    (the callers look up inline: only a miss pays this call). Returns `value`."""
+    if len(memo) >= SIZE:
+        memo.clear()
+    memo[key] = value
+    return value
+
+
 def forget() -> None:
     """Empty every memo."""
     for clear in _CLEARS:
