@@ -96,10 +96,23 @@ class LazyPlaywrightHandler(ScrapyPlaywrightDownloadHandler):
             await self._admit(name)
         self._pages_in[name] += 1  # no await since _is_open/_admit: an admitted name stays open
         try:
-            return await super()._download_request(request, spider)
+            response = await super()._download_request(request, spider)
+            if request.meta.get("harvester_challenge") and name in self.context_wrappers:
+                request.meta["harvester_wall_cookies"] = await self._cookies(name, request.url)
+            return response
         finally:
             self._pages_in[name] -= 1
             self._last_used[name] = time.monotonic()
+
+    async def _cookies(self, name: str, url: str) -> list[dict]:
+        """The cookies context `name` holds for `url` once a page behind a wall has loaded: what
+        the wall's script set, handed to the plain downloader (ChallengeMiddleware) so the
+        portal's next pages need no browser."""
+        try:
+            return await self.context_wrappers[name].context.cookies([url])
+        except Exception as e:  # a context closed meanwhile: the next page passes the wall again
+            logger.debug("cookies of browser context %s: %s", name, e)
+            return []
 
     def _is_open(self, name: str) -> bool:
         return name not in self._closing and (name in self.context_wrappers or self._pages_in[name] > 0)
