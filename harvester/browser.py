@@ -14,6 +14,10 @@ this free of deadlock: a page in flight ends within the navigation timeout, so a
 comes free, whereas scrapy-playwright's PLAYWRIGHT_MAX_CONTEXTS waits for a context to be
 closed, which here happens only when its site is done (and a site can wait for a second host's
 context). A closed portal's next page opens a new context and passes its wall again.
+
+Once a page behind a wall has loaded, the cookies its context holds go back with the response
+(meta "harvester_wall_cookies"): ChallengeMiddleware puts them in Scrapy's cookie jar, so a
+walled portal's later pages are plain HTTP and the browser serves it one or two pages.
 """
 
 from __future__ import annotations
