@@ -17,7 +17,8 @@ context). A closed portal's next page opens a new context and passes its wall ag
 
 Once a page behind a wall has loaded, the cookies its context holds go back with the response
 (meta "harvester_wall_cookies"): ChallengeMiddleware puts them in Scrapy's cookie jar, so a
-walled portal's later pages are plain HTTP and the browser serves it one or two pages.
+walled portal's later pages are plain HTTP and the browser serves it one or two pages; its
+context is then closed at once (release_context), not kept until the site is done.
 """
 
 from __future__ import annotations
@@ -70,7 +71,7 @@ class LazyPlaywrightHandler(ScrapyPlaywrightDownloadHandler):
         if self._owner is None:
             crawler._harvester_browser_owner = self
             self._owner = self
-        self._max_contexts = max(1, crawler.settings.getint("HARVESTER_BROWSER_CONTEXTS", 4))
+        self._max_contexts = max(1, crawler.settings.getint("HARVESTER_BROWSER_CONTEXTS", 2))
         # A context is closed for another only after this long without a page: longer than the
         # pause between two pages of a portal, so a portal being walked keeps its context (and its
         # wall's cookie) rather than two portals taking the slot from each other page by page.
@@ -79,6 +80,7 @@ class LazyPlaywrightHandler(ScrapyPlaywrightDownloadHandler):
         self._pages_in: Counter[str] = Counter()  # pages in flight per context name
         self._last_used: dict[str, float] = {}
         self._closing: set[str] = set()  # contexts being closed: a page for one waits for a new one
+        self._release: set[str] = set()  # contexts to close when their last page in flight ends
 
     async def _maybe_launch_in_thread(self) -> None:  # engine_started: nothing to start yet
         return None
@@ -107,6 +109,9 @@ class LazyPlaywrightHandler(ScrapyPlaywrightDownloadHandler):
         finally:
             self._pages_in[name] -= 1
             self._last_used[name] = time.monotonic()
+            if name in self._release and not self._pages_in[name]:
+                self._release.discard(name)
+                asyncio.ensure_future(self.close_context(name))
 
     async def _cookies(self, name: str, url: str) -> list[dict]:
         """The cookies context `name` holds for `url` once a page behind a wall has loaded: what
@@ -177,6 +182,19 @@ def close_context(crawler, name: str) -> None:
     if handler is None or not handler._launched or name not in handler.context_wrappers:
         return
     asyncio.ensure_future(handler.close_context(name))
+
+
+def release_context(crawler, name: str) -> None:
+    """Close a portal's browser context as soon as no page is in it: its wall is passed and the
+    cookies are in Scrapy's jar, so its renderer's memory is better given back now than when
+    the site is done (a portal whose wall later refuses the cookies opens a new one)."""
+    handler = _handler(crawler)
+    if handler is None or not handler._launched or name not in handler.context_wrappers:
+        return
+    if handler._pages_in[name]:
+        handler._release.add(name)
+    else:
+        asyncio.ensure_future(handler.close_context(name))
 
 
 def browser_started(crawler) -> bool:

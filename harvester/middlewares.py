@@ -13,7 +13,7 @@ from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.misc import build_from_crawler
 
-from harvester.browser import browser_context
+from harvester.browser import browser_context, release_context
 from harvester.items import utcnow
 from harvester.store import Store
 
@@ -101,15 +101,16 @@ class ChallengeMiddleware:
     Memory: two sets of walled hosts (a handful in a national run).
     """
 
-    def __init__(self, stats):
+    def __init__(self, stats, crawler=None):
         self.stats = stats
+        self.crawler = crawler
         self.to_hand: dict[str, list[dict]] = {}  # host -> browser cookies not yet in the jar
         self.handed: set[str] = set()  # hosts whose plain requests carry the browser's cookies
         self.browser_only: set[str] = set()  # hosts whose wall refused the handed cookies
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler.stats)
+        return cls(crawler.stats, crawler)
 
     # A fresh browser context meets the wall too: its script sets the cookie and the wall's own
     # answer comes back. Asked once more, the same context passes (the cookie is set by then).
@@ -139,6 +140,8 @@ class ChallengeMiddleware:
                 host = urlparse_cached(request).hostname
                 if cookies and host not in self.handed and host not in self.browser_only:
                     self.to_hand[host] = cookies
+                    if self.crawler is not None:  # the context's work is done
+                        release_context(self.crawler, request.meta.get("playwright_context") or host)
                 return response
             tries = request.meta.get("harvester_wall_tries", 0)
             if tries >= self.BROWSER_RETRIES:
