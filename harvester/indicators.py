@@ -443,9 +443,17 @@ def _lsh_candidates(matrix: np.ndarray):
         bounds = np.searchsorted(bucket[order], np.arange(bucket.max() + 2))
         bands.append((bucket, order, bounds))
 
+    # the union of row i's buckets, marked in one array rather than sorted out of their
+    # concatenation (np.unique sorted up to bands × bucket size numbers per row: half the time of
+    # the indicators on a national harvest); the same sorted rows come out
+    marked = np.zeros(len(matrix), dtype=bool)
+
     def candidates(i: int) -> np.ndarray:
-        parts = [order[bounds[b[i]]:bounds[b[i] + 1]] for b, order, bounds in bands]
-        return np.unique(np.concatenate(parts))
+        for b, order, bounds in bands:
+            marked[order[bounds[b[i]]:bounds[b[i] + 1]]] = True
+        rows = np.flatnonzero(marked)
+        marked[rows] = False
+        return rows
 
     return candidates
 
