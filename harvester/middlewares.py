@@ -98,7 +98,7 @@ class ChallengeMiddleware:
     page: its next pages go as plain HTTP with the browser's cookies in Scrapy's cookie jar.
     A portal whose wall refuses the handed cookie (a fingerprint check, an expired cookie)
     sends its later pages straight to the browser instead of meeting the wall twice a page.
-    Memory: two sets of walled hosts (a handful in a national run).
+    Memory: a few walled hosts kept by name (a handful in a national run).
     """
 
     def __init__(self, stats, crawler=None):
