@@ -18,7 +18,7 @@ context). A closed portal's next page opens a new context and passes its wall ag
 Once a page behind a wall has loaded, the cookies its context holds go back with the response
 (meta "harvester_wall_cookies"): ChallengeMiddleware puts them in Scrapy's cookie jar, so a
 walled portal's later pages are plain HTTP and the browser serves it one or two pages; its
-context is then closed at once (release_context), not kept until the site is done.
+context is then closed at once (close_context), not kept until the site is done.
 """
 
 from __future__ import annotations
@@ -177,17 +177,10 @@ def _handler(crawler) -> LazyPlaywrightHandler | None:
 
 
 def close_context(crawler, name: str) -> None:
-    """Close a site's browser context once the site is done (nothing if it never had one)."""
-    handler = _handler(crawler)
-    if handler is None or not handler._launched or name not in handler.context_wrappers:
-        return
-    asyncio.ensure_future(handler.close_context(name))
-
-
-def release_context(crawler, name: str) -> None:
-    """Close a portal's browser context as soon as no page is in it: its wall is passed and the
-    cookies are in Scrapy's jar, so its renderer's memory is better given back now than when
-    the site is done (a portal whose wall later refuses the cookies opens a new one)."""
+    """Close a portal's browser context as soon as no page is in it (nothing if it never had
+    one): when its site is done, or when its wall is passed and the cookies are in Scrapy's jar,
+    so its renderer's memory is given back then, not at the site's end (a portal whose wall later
+    refuses the cookies opens a new one)."""
     handler = _handler(crawler)
     if handler is None or not handler._launched or name not in handler.context_wrappers:
         return

@@ -13,7 +13,7 @@ from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.misc import build_from_crawler
 
-from harvester.browser import browser_context, release_context
+from harvester.browser import browser_context, close_context
 from harvester.items import utcnow
 from harvester.store import Store
 
@@ -141,7 +141,7 @@ class ChallengeMiddleware:
                 if cookies and host not in self.handed and host not in self.browser_only:
                     self.to_hand[host] = cookies
                     if self.crawler is not None:  # the context's work is done
-                        release_context(self.crawler, request.meta.get("playwright_context") or host)
+                        close_context(self.crawler, request.meta.get("playwright_context") or host)
                 return response
             tries = request.meta.get("harvester_wall_tries", 0)
             if tries >= self.BROWSER_RETRIES:
