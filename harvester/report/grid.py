@@ -19,7 +19,7 @@ IMAGE_MARK = "\ue000IMG\ue000"  # left in the text by htmldoc where an <img> sto
 LAYOUT_TEXT = 300
 
 
-def _span(value: str | None, limit: int) -> int:
+def span(value: str | None, limit: int) -> int:
     if value is None:
         return 1
     if not value.isdigit():
@@ -73,12 +73,12 @@ def table_rows(table, table_id: int, text=_cell_text) -> list[Row]:
             if attrib:
                 rowspan = attrib.get("rowspan")
                 colspan = attrib.get("colspan")
-                colspan = 1 if colspan is None else _span(colspan, MAX_COLSPAN)
+                colspan = 1 if colspan is None else span(colspan, MAX_COLSPAN)
             else:
                 rowspan, colspan = None, 1
             append(cell(text(td), c, colspan))
             if rowspan is not None:
-                last = r + _span(rowspan, n - r) - 1
+                last = r + span(rowspan, n - r) - 1
                 if last > r:
                     if len(until) < c + colspan:
                         until.extend([-1] * (c + colspan - len(until)))

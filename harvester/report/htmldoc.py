@@ -11,9 +11,9 @@ import re
 
 from lxml import etree
 
-from .cells import Row, read_line
+from .cells import Row, cell, read_line
 from .decode import clean_controls
-from .grid import IMAGE_MARK, is_data_table, is_leaf, table_rows, text_of
+from .grid import IMAGE_MARK, MAX_COLSPAN, is_data_table, is_leaf, span, table_rows, text_of
 
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*>", re.I)
 _WS = re.compile(r"[\s\u00a0\u3000]+")
@@ -28,6 +28,11 @@ _MARK = IMAGE_MARK[0]
 _IMAGE_LINE = f"\n{IMAGE_MARK}\n"
 _HREFS = etree.XPath("//a/@href", smart_strings=False)  # in document order, as plain strings
 _PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=True)
+
+try:  # the same walks compiled (setup.py); without it, the Python walks below
+    from ._htmlwalk import Reader as _Compiled
+except ImportError:
+    _Compiled = None
 
 
 class Page:
@@ -69,14 +74,16 @@ def read_html(text: str) -> Page:
         """The stand-in line of a leaf data table (its rows kept in `tables`), else None."""
         if table is doc or not is_leaf(table):
             return None
-        grid = table_rows(table, len(tables), _cell_reader(table))
+        grid = (WALK.table_rows(table, len(tables)) if WALK is not None
+                else table_rows(table, len(tables), _cell_reader(table)))
         if not is_data_table(table, grid):
             return None
         tables.append(grid)
         return f"\n{_MARK}T{len(tables) - 1}{_MARK}\n"
 
     rows: list[Row] = []
-    for raw in "".join(_pieces(doc, [], data_table)).split("\n"):
+    pieces = WALK.pieces(doc, data_table) if WALK is not None else _pieces(doc, [], data_table)
+    for raw in "".join(pieces).split("\n"):
         s = raw.strip(" \u00a0\u3000\t")
         if not s:
             continue
@@ -183,3 +190,7 @@ def _inside(el, out: list[str]) -> None:
         tail = child.tail
         if tail:
             out.append(_WS.sub(" ", tail))
+
+
+# The compiled walks, told what the Python ones above know; None when the module is not built.
+WALK = _Compiled(_BLOCK_SET, _IMAGE_LINE, IMAGE_MARK, cell, Row, span, MAX_COLSPAN) if _Compiled else None

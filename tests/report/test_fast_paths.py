@@ -9,10 +9,12 @@ memos hold.
 
 from __future__ import annotations
 
+import contextlib
 import random
 import re
 import unicodedata
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
@@ -152,19 +154,57 @@ def html_page(rng) -> str:
     return f"<html>{head if rng.random() < 0.7 else ''}<body>{''.join(parts)}<a href='f.pdf'>附件</a></body></html>"
 
 
+COMPILED = H.WALK
+
+
+WALKS = pytest.mark.parametrize("walk", ["compiled", "python"])
+
+
+@contextlib.contextmanager
+def walking(walk: str):
+    """The compiled walks (harvester/report/_htmlwalk.pyx) or htmldoc's Python walks."""
+    saved = H.WALK
+    H.WALK = COMPILED if walk == "compiled" else None
+    try:
+        yield
+    finally:
+        H.WALK = saved
+
+
+def test_the_compiled_walks_are_built():
+    """The install builds them (setup.py): a failed build would leave every page to the slower
+    Python walks without a word."""
+    assert COMPILED is not None, "harvester/report/_htmlwalk was not built: run pip install -e . again"
+
+
+@WALKS
 @SETTINGS
-@given(st.randoms(use_true_random=False))
-def test_html_rows_equal_the_plain_reading(rng):
+@given(rng=st.randoms(use_true_random=False))
+def test_html_rows_equal_the_plain_reading(walk, rng):
     page = html_page(rng)
-    assert rows_of(H.read_html(page)) == rows_of(plain_read_html(page)), page
+    with walking(walk):
+        assert rows_of(H.read_html(page)) == rows_of(plain_read_html(page)), page
 
 
-def test_the_plain_reading_tells_the_layouts_apart():
+@pytest.mark.parametrize("name", sorted(p.name for p in FIXTURES.glob("*.html")))
+def test_both_walks_read_each_fixture_alike(name):
+    text = (FIXTURES / name).read_bytes().decode("utf-8", "replace")
+    with walking("compiled"):
+        compiled = rows_of(H.read_html(text))
+    with walking("python"):
+        python = rows_of(H.read_html(text))
+    assert compiled == python
+    assert len(compiled) > 3
+
+
+@WALKS
+def test_the_plain_reading_tells_the_layouts_apart(walk):
     """The comparison above can fail: a cell's line breaks, spans and spacing all show in it."""
     a = "<table><tr><td><p>1</p><p>2</p></td><td colspan=2>x  <b> y</b></td></tr></table>"
     b = "<table><tr><td><span>1</span><span>2</span></td><td colspan=2>x <b>y</b></td></tr></table>"
     assert rows_of(plain_read_html(a)) != rows_of(plain_read_html(b))
-    assert [c.text for c in H.read_html(a).rows[0].cells] == ["1\n\n2", "x  y"]
+    with walking(walk):
+        assert [c.text for c in H.read_html(a).rows[0].cells] == ["1\n\n2", "x  y"]
 
 
 # --- searches tried only near their cues ----------------------------------------------------------

@@ -1,0 +1,288 @@
+# cython: language_level=3, boundscheck=False, wraparound=False
+"""The HTML reader's walks over the libxml2 tree, compiled: the same results as htmldoc's and
+grid's Python walks, read straight from the nodes instead of through one lxml proxy object
+per node (most of what reading a page cost beyond lxml's own parse).
+
+Optional: harvester/report/htmldoc.py uses the Python walks when this module is not built, and
+tests/report/test_htmlwalk.py checks both give the same rows. What the walks know (block tags,
+the image marker, how a cell becomes a Cell) is handed in by htmldoc, never written here.
+"""
+
+from cpython.unicode cimport PyUnicode_DecodeUTF8, PyUnicode_FromKindAndData, PyUnicode_4BYTE_KIND
+from libc.stdlib cimport malloc, free
+from libc.string cimport strlen, strcmp
+from lxml.includes cimport tree
+from lxml.includes.etreepublic cimport _Element, elementFactory, import_lxml__etree
+
+import_lxml__etree()
+
+cdef extern from "Python.h":
+    bint Py_UNICODE_ISSPACE(Py_UCS4 ch)
+
+cdef enum:
+    BLOCK = 1
+    BR = 2
+    IMG = 4
+    TABLE = 8
+    TR = 16
+    CELL = 32
+
+
+cdef inline bint _is_text(tree.xmlNode* node):
+    return node.type == tree.XML_TEXT_NODE or node.type == tree.XML_CDATA_SECTION_NODE
+
+
+cdef inline bint _is_element_like(tree.xmlNode* node):
+    """What lxml iterates as an element's children: elements, comments, PIs, entity refs."""
+    return (node.type == tree.XML_ELEMENT_NODE or node.type == tree.XML_COMMENT_NODE
+            or node.type == tree.XML_PI_NODE or node.type == tree.XML_ENTITY_REF_NODE)
+
+
+cdef str _collapse(str text):
+    """Every run of whitespace (str.isspace) as one space: htmldoc's _WS.sub(" ", text)."""
+    cdef Py_ssize_t n = len(text), i, k = 0
+    cdef Py_UCS4 ch
+    cdef bint space = False, changed = False
+    for i in range(n):
+        ch = text[i]
+        if Py_UNICODE_ISSPACE(ch):
+            if space or ch != 32:
+                changed = True
+                break
+            space = True
+        else:
+            space = False
+    if not changed:
+        return text
+    cdef Py_UCS4* buf = <Py_UCS4*>malloc(n * sizeof(Py_UCS4))
+    if buf is NULL:
+        raise MemoryError()
+    space = False
+    try:
+        for i in range(n):
+            ch = text[i]
+            if Py_UNICODE_ISSPACE(ch):
+                if not space:
+                    buf[k] = 32
+                    k += 1
+                    space = True
+            else:
+                buf[k] = ch
+                k += 1
+                space = False
+        return PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, buf, k)
+    finally:
+        free(buf)
+
+
+cdef str _node_text(tree.xmlNode* node):
+    return PyUnicode_DecodeUTF8(<const char*>node.content, strlen(<const char*>node.content), "replace")
+
+
+cdef tree.xmlNode* _text_run(tree.xmlNode* node, list out):
+    """Append the collapsed text of the run of text nodes starting at `node` (lxml joins a run
+    into one .text or .tail); return the first node after the run."""
+    cdef tree.xmlNode* first = node
+    cdef int count = 0
+    while node is not NULL and _is_text(node):
+        count += 1
+        node = node.next
+    if count == 1:
+        if first.content is not NULL and first.content[0] != 0:
+            out.append(_collapse(_node_text(first)))
+    elif count > 1:
+        parts = []
+        while first is not node:
+            if first.content is not NULL:
+                parts.append(_node_text(first))
+            first = first.next
+        text = "".join(parts)
+        if text:
+            out.append(_collapse(text))
+    return node
+
+
+cdef str _attribute(tree.xmlNode* node, const char* name):
+    """node.get(name) for an attribute in no namespace: its text, "" when it has no value."""
+    cdef tree.xmlAttr* attr = node.properties
+    cdef tree.xmlNode* child
+    while attr is not NULL:
+        if attr.ns is NULL and strcmp(<const char*>attr.name, name) == 0:
+            parts = []
+            child = attr.children
+            while child is not NULL:
+                if child.content is not NULL:
+                    parts.append(_node_text(child))
+                child = child.next
+            return "".join(parts)
+        attr = attr.next
+    return None
+
+
+cdef class Reader:
+    """The walks of one configuration (htmldoc makes one at import)."""
+
+    cdef frozenset block_tags
+    cdef str image_line
+    cdef str image_mark
+    cdef object make_cell
+    cdef object make_row
+    cdef object span
+    cdef int max_colspan
+    cdef dict flags_by_name  # node name pointer -> flags (libxml2 interns names per document)
+
+    def __init__(self, block_tags, str image_line, str image_mark, make_cell, make_row, span,
+                 int max_colspan):
+        self.block_tags = frozenset(block_tags)
+        self.image_line = image_line
+        self.image_mark = image_mark
+        self.make_cell = make_cell
+        self.make_row = make_row
+        self.span = span
+        self.max_colspan = max_colspan
+        self.flags_by_name = {}
+
+    cdef int _flags(self, tree.xmlNode* node) except -1:
+        if node.type != tree.XML_ELEMENT_NODE or node.ns is not NULL:
+            return 0
+        key = <size_t>node.name
+        found = self.flags_by_name.get(key)
+        if found is not None:
+            return found
+        name = PyUnicode_DecodeUTF8(<const char*>node.name, strlen(<const char*>node.name), "replace")
+        cdef int flags = 0
+        if name in self.block_tags:
+            flags |= BLOCK
+        if name == "br":
+            flags |= BR
+        elif name == "img":
+            flags |= IMG
+        elif name == "table":
+            flags |= TABLE
+        elif name == "tr":
+            flags |= TR
+        elif name == "td" or name == "th":
+            flags |= CELL
+        if len(self.flags_by_name) > 4096:  # names of many documents: start afresh
+            self.flags_by_name.clear()
+        self.flags_by_name[key] = flags
+        return flags
+
+    cdef int _inside(self, tree.xmlNode* el, list out, object on_table, _Element proxy) except -1:
+        """The text of el's children as it reads, block breaks, <br> and image lines included;
+        a table that on_table stands in for is replaced by its stand-in line."""
+        cdef tree.xmlNode* child = el.children
+        cdef int flags
+        while child is not NULL:
+            if _is_text(child):
+                child = _text_run(child, out)
+                continue
+            if child.type == tree.XML_ELEMENT_NODE:
+                flags = self._flags(child)
+                if flags & BLOCK:
+                    stand_in = None
+                    if flags & TABLE and on_table is not None:
+                        stand_in = on_table(elementFactory(proxy._doc, child))
+                    if stand_in is not None:
+                        out.append(stand_in)
+                    else:
+                        out.append("\n")
+                        self._inside(child, out, on_table, proxy)
+                    out.append("\n")
+                else:
+                    self._inside(child, out, on_table, proxy)
+                    if flags & BR:
+                        out.append("\n")
+                    elif flags & IMG:
+                        out.append(self.image_line)
+            child = child.next
+        return 0
+
+    def pieces(self, _Element root not None, on_table=None) -> list:
+        """htmldoc._pieces(root, [], on_table): root's own block break, then its inside."""
+        out = []
+        if self._flags(root._c_node) & BLOCK:
+            out.append("\n")
+        self._inside(root._c_node, out, on_table, root)
+        return out
+
+    cdef str _cell_text(self, tree.xmlNode* td, _Element proxy):
+        """htmldoc's reading of a cell, stripped, image markers left out."""
+        cdef tree.xmlNode* only = td.children
+        if only is NULL:
+            return ""
+        if only.next is NULL and only.type == tree.XML_TEXT_NODE and only.content is not NULL:
+            text = _collapse(_node_text(only))  # the commonest cell: one text node
+            if self.image_mark in text:
+                text = text.replace(self.image_mark, "")
+            return text.strip()
+        out = ["\n"]
+        self._inside(td, out, None, proxy)
+        text = "".join(out)
+        if self.image_mark in text:
+            text = text.replace(self.image_mark, "")
+        return text.strip()
+
+    def cell_text(self, _Element td not None) -> str:
+        return self._cell_text(td._c_node, td)
+
+    def table_rows(self, _Element table not None, table_id) -> list:
+        """grid.table_rows(table, table_id, htmldoc's cell reader), walked in C."""
+        cdef tree.xmlNode* top = table._c_node
+        cdef tree.xmlNode* node = top.children
+        cdef tree.xmlNode* td
+        cdef list trs = []
+        # every <tr> below the table, in document order (a leaf table: all its own)
+        while node is not NULL:
+            if node.type == tree.XML_ELEMENT_NODE and self._flags(node) & TR:
+                trs.append(<size_t>node)
+            if node.children is not NULL and node.type == tree.XML_ELEMENT_NODE:
+                node = node.children
+                continue
+            while node is not NULL and node.next is NULL:
+                node = node.parent
+                if node is top:
+                    node = NULL
+            if node is not NULL:
+                node = node.next
+        cdef Py_ssize_t n = len(trs), r, c, col, last, colspan, width = 0
+        cdef list until = []
+        cdef list out = []
+        cdef list cells
+        make_cell, span = self.make_cell, self.span
+        for r in range(n):
+            cells = []
+            c = 0
+            td = (<tree.xmlNode*><size_t>trs[r]).children
+            while td is not NULL:
+                if td.type != tree.XML_ELEMENT_NODE or not (self._flags(td) & CELL):
+                    td = td.next
+                    continue
+                while c < len(until) and until[c] >= r:
+                    c += 1
+                rowspan = None
+                colspan = 1
+                if td.properties is not NULL:
+                    rowspan = _attribute(td, b"rowspan")
+                    value = _attribute(td, b"colspan")
+                    if value is not None:
+                        colspan = span(value, self.max_colspan)
+                cells.append(make_cell(self._cell_text(td, table), c, colspan))
+                if rowspan is not None:
+                    last = r + span(rowspan, n - r) - 1
+                    if last > r:
+                        if len(until) < c + colspan:
+                            until.extend([-1] * (c + colspan - len(until)))
+                        for col in range(c, c + colspan):
+                            if until[col] < last:
+                                until[col] = last
+                c += colspan
+                td = td.next
+            while c < len(until) and until[c] >= r:
+                c += 1
+            if c > width:
+                width = c
+            out.append(self.make_row(cells, table_id))
+        for row in out:
+            row.width = width
+        return out
