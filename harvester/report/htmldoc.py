@@ -27,7 +27,8 @@ _BLOCK_SET = frozenset(_BLOCKS)
 _MARK = IMAGE_MARK[0]
 _IMAGE_LINE = f"\n{IMAGE_MARK}\n"
 _HREFS = etree.XPath("//a/@href", smart_strings=False)  # in document order, as plain strings
-_PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=True)
+# collect_ids=False: nothing looks an element up by id, and the id table costs a parse 4%
+_PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=True, collect_ids=False)
 
 try:  # the same walks compiled (setup.py); without it, the Python walks below
     from ._htmlwalk import Reader as _Compiled

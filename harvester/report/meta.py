@@ -11,6 +11,7 @@ from collections import Counter
 
 from . import places
 from .cells import nfkc  # NFKC, faster on CJK text
+from .memo import remembered
 
 _SPACES = re.compile(r"\s+")
 _CJK_GAP = re.compile(r"(?<=[\u3400-\u9fff\uff00-\uffef（）《》“”、，：])\s+|\s+(?=[\u3400-\u9fff\uff00-\uffef（）《》“”、，：])")
@@ -29,6 +30,7 @@ _TOPIC = re.compile(r"政府信息公开|信息公开|政务公开|政府公开|
 _BREADCRUMB = re.compile(r"[>›»]|位置|首页|当前")
 
 
+@remembered  # a page asks for its title lines several times; portals repeat theirs
 def clean_title(text: str) -> str:
     """Whitespace out of a printed title, kept only between Latin words."""
     return _SPACES.sub(" ", _CJK_GAP.sub("", text)).strip()
@@ -58,6 +60,7 @@ def _after_year(t: str) -> str:
     return t[m.start():] if m else t
 
 
+@remembered
 def title_verdict(title: str | None) -> bool | None:
     """True for a report title, False for a title that is something else about reports
     (notice, 图解, 要点, 预决算 ...), None when the title says neither."""
@@ -97,13 +100,16 @@ def self_named_title(text: str) -> str | None:
     return None
 
 
+_TITLE_PARTS = re.compile(r"\s*[_|｜]\s*|\s+[-—–]+\s+")  # <title>: 报告名_栏目_网站名
+
+
 def page_title(meta: dict, title_tag: str | None) -> str | None:
     """The CMS's own title: <meta name=ArticleTitle>, else the report part of <title>."""
     for name in ("articletitle", "og:title", "title"):
         if meta.get(name):
             return clean_title(meta[name])
     if title_tag:
-        parts = [p for p in re.split(r"\s*[_|｜]\s*|\s+[-—–]+\s+", title_tag) if p.strip()]
+        parts = [p for p in _TITLE_PARTS.split(title_tag) if p.strip()]
         for p in parts:
             if title_verdict(p) is not None:
                 return clean_title(p)
