@@ -16,8 +16,11 @@ def _extensions() -> list:
     except ImportError:
         return []
     walk = Extension("harvester.report._htmlwalk", ["harvester/report/_htmlwalk.pyx"],
-                     include_dirs=lxml.get_include(), optional=True)
-    return cythonize([walk], quiet=True)
+                     include_dirs=lxml.get_include())
+    extensions = cythonize([walk], quiet=True)
+    for extension in extensions:
+        extension.optional = True  # a failed compile is a warning (cythonize drops the flag)
+    return extensions
 
 
 setup(ext_modules=_extensions())

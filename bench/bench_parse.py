@@ -5,13 +5,15 @@ tests/report/render.py in every named style, for both templates. Prints pages pa
 second and how much slower parse() is than lxml merely parsing the same pages
 (lxml.html.fromstring), the floor any HTML parser pays; the seed dumps are text, which lxml
 wraps in one paragraph almost for free, so the rendered HTML pages are also shown apart.
+A third set is pages as portals serve them: the report pages of the sandbox's hand-made
+portals and of every --stride-th national one, with their navigation, headers and footers.
 
 The parser remembers what it has read of each short text (labels, headings, numbers:
 harvester/report/memo.py), as a long crawl of one template does. Looping over the same pages
 would credit it with remembering their prose too, so the mix is also timed "cold", every memo
 emptied before each page: what a page whose every text is new costs.
 
-    .venv/bin/python bench/bench_parse.py [--seconds 3] [--no-files]
+    .venv/bin/python bench/bench_parse.py [--seconds 3] [--no-files] [--stride 50]
 
 Then files parsed per second per format (bench_files: DOCX, XLSX, PDF, DOC, XLS, a scan).
 """
@@ -25,6 +27,7 @@ import random
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import lxml.html
 
@@ -69,6 +72,64 @@ def pages() -> list[tuple[str, bytes]]:
     return out
 
 
+def portal_pages(stride: int) -> list[tuple[str, str, dict]]:
+    """Pages of the hand-made portals (every report, mirror and non-report they serve) and of
+    every `stride`-th national portal, rendered in process as test_national does: pages as
+    portals serve them, with their navigation, headers and footers. (name, "page", arguments
+    of parse) triples; bench/parse_identity.py keeps them in its corpus too."""
+    from harvester.report import ParseError
+    from harvester.report.decode import check_not_binary
+    from harvester.sandbox.national import NationalWeb
+    from harvester.sandbox.portal import Portal, load_configs
+
+    out = []
+
+    def take(p, site, prefix):
+        headers = {"Cookie": p.wall.pass_cookie()} if p.wall else {}
+        urls = []
+        for r in site["reports"]:
+            urls += [r["url"], *r.get("mirrors", [])]
+            urls += [s["url"] for s in r.get("sources", []) if s.get("kind") != "attachment"]
+        for r in site["non_reports"]:
+            urls.append(r["url"])
+        seen = set()
+        for url in urls:
+            u = urlsplit(url)
+            if url in seen or u.hostname != p.host:
+                continue
+            seen.add(url)
+            try:
+                resp = p.handle("GET", u.path or "/", u.query, headers)
+            except Exception:
+                continue
+            if resp.status != 200:
+                continue
+            ctype = dict(resp.headers).get("Content-Type")
+            try:  # a file linked straight from a list is no page
+                check_not_binary(resp.body, ctype)
+            except ParseError:
+                continue
+            out.append((f"{prefix}/{url}", "page", {"source": resp.body, "url": url, "content_type": ctype}))
+
+    for cfg in load_configs():
+        p = Portal(cfg, delay_scale=0)
+        if p.wall is not None:
+            p.wall = None
+        take(p, p.truth(), "hand")
+    hand_hosts = {c["host"] for c in load_configs()}
+    web = NationalWeb(exclude_hosts={h: h for h in hand_hosts})
+    ids = [i for i in web.rows if i not in web.skipped][3::stride]
+    for rid in ids:
+        site, p = web.site_truth(rid), web.build(rid)
+        p.nat["fault"] = None
+        take(p, site, "national")
+    return out
+
+
+def _parse_args(a: dict) -> dict:
+    return {"source": a["source"], "url": a.get("url"), "content_type": a.get("content_type")}
+
+
 def pass_time(func, items) -> float:
     """CPU seconds of this process for one call of `func` on each item. CPU time, not wall time:
     on a shared machine the process also waits for a core, and that wait is no one's cost."""
@@ -94,23 +155,27 @@ def best_passes(contenders: dict, items, seconds: float) -> dict:
     return best
 
 
-def _cold(body):
+def _cold(**args):
     forget()
-    return parse(body)
+    return parse(**args)
 
 
 def compare(mix, seconds: float) -> dict:
     """Per page and ratio to lxml's time of lxml.html.fromstring, parse() warm and parse() cold
-    (every memo emptied before each page), on `mix` (name, bytes) pairs."""
-    bodies = [body for _, body in mix]
-    best = best_passes({"lxml": lxml.html.fromstring, "warm": parse, "cold": _cold}, bodies, seconds)
-    return {name: (t / len(bodies), t / best["lxml"]) for name, t in best.items()}
+    (every memo emptied before each page), on `mix`: (name, bytes) pairs, or (name, arguments
+    of parse) pairs for pages served with a URL and a Content-Type."""
+    calls = [args if isinstance(args, dict) else {"source": args} for _, args in mix]
+    best = best_passes({"lxml": lambda a: lxml.html.fromstring(a["source"]),
+                        "warm": lambda a: parse(**a),
+                        "cold": lambda a: _cold(**a)}, calls, seconds)
+    return {name: (t / len(calls), t / best["lxml"]) for name, t in best.items()}
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seconds", type=float, default=3.0, help="time spent on each measurement")
     ap.add_argument("--no-files", action="store_true", help="skip the reports-as-files section")
+    ap.add_argument("--stride", type=int, default=150, help="portal pages: every Nth national portal")
     args = ap.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})  # one core
@@ -120,15 +185,21 @@ def main() -> None:
     html = [(n, b) for n, b in mix if n.endswith(".html")]
     print(f"mix: {len(mix)} pages ({len(mix) - len(html)} seed dumps, {len(html)} rendered HTML), "
           f"mean {size:.1f} KiB" + (f"; not ok: {', '.join(bad)}" if bad else ""))
+    served = [(name, a) for name, _, a in portal_pages(args.stride)
+              if parse(**_parse_args(a))["parse_status"] == "ok"]
+    served = [(name, _parse_args(a)) for name, a in served]
+    print(f"portal pages: {len(served)} report pages served by the sandbox's portals (every "
+          f"{args.stride}th national one), mean {sum(len(a['source']) for _, a in served) / len(served) / 1024:.1f} KiB")
     print("CPU time per page on one core, fastest of interleaved passes; x = times lxml's time")
-    print(f"  {'':22s} {'whole mix':>22s}   {'rendered HTML only':>22s}")
-    figures = compare(mix, args.seconds), compare(html, args.seconds / 2)
+    print(f"  {'':22s} {'whole mix':>22s}   {'rendered HTML only':>22s}   {'portal pages':>22s}")
+    figures = compare(mix, args.seconds), compare(html, args.seconds / 2), compare(served, args.seconds)
     for name, label in (("lxml", "lxml.html.fromstring"), ("warm", "parse()"),
                         ("cold", "parse(), memos emptied")):
         cols = [f"{1000 * f[name][0]:7.3f} ms {1 / f[name][0]:6.0f}/s {f[name][1]:4.1f}x" for f in figures]
-        print(f"  {label:22s} {cols[0]:>22s}   {cols[1]:>22s}")
+        print(f"  {label:22s} {cols[0]:>22s}   {cols[1]:>22s}   {cols[2]:>22s}")
     print(f"ratio: parse() takes {figures[0]['warm'][1]:.1f}x lxml's time warm, "
-          f"{figures[0]['cold'][1]:.1f}x cold (goal: at most 3x)")
+          f"{figures[0]['cold'][1]:.1f}x cold on the mix, {figures[2]['warm'][1]:.1f}x warm on "
+          "portal pages (goal: at most 3x)")
     if not args.no_files:
         bench_files(args.seconds)
 

@@ -22,7 +22,6 @@ import pickle
 import random
 import sys
 from pathlib import Path
-from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -39,52 +38,6 @@ def _render_pages(seeds=(2024, 1, 2, 3)) -> list[tuple[str, str, dict]]:
             for name, style in sorted(render.STYLES.items()):
                 out.append((f"render/{seed}/{fmt}-{name}.html", "page",
                             {"source": render.render_bytes(B._report(render, fmt, rng), style)}))
-    return out
-
-
-def _sandbox_pages(stride: int) -> list[tuple[str, str, dict]]:
-    """Pages of the hand-made portals (every report, mirror and non-report they serve) and of
-    every `stride`-th national portal, rendered in process as test_national does."""
-    from harvester.sandbox.national import NationalWeb
-    from harvester.sandbox.portal import Portal, load_configs
-
-    out = []
-
-    def take(p, site, prefix):
-        headers = {"Cookie": p.wall.pass_cookie()} if p.wall else {}
-        urls = []
-        for r in site["reports"]:
-            urls += [r["url"], *r.get("mirrors", [])]
-            urls += [s["url"] for s in r.get("sources", []) if s.get("kind") != "attachment"]
-        for r in site["non_reports"]:
-            urls.append(r["url"])
-        seen = set()
-        for url in urls:
-            u = urlsplit(url)
-            if url in seen or u.hostname != p.host:
-                continue
-            seen.add(url)
-            try:
-                resp = p.handle("GET", u.path or "/", u.query, headers)
-            except Exception:
-                continue
-            if resp.status != 200:
-                continue
-            ctype = dict(resp.headers).get("Content-Type")
-            out.append((f"{prefix}/{url}", "page", {"source": resp.body, "url": url, "content_type": ctype}))
-
-    for cfg in load_configs():
-        p = Portal(cfg, delay_scale=0)
-        if p.wall is not None:
-            p.wall = None
-        take(p, p.truth(), "hand")
-    hand_hosts = {c["host"] for c in load_configs()}
-    web = NationalWeb(exclude_hosts={h: h for h in hand_hosts})
-    ids = [i for i in web.rows if i not in web.skipped][3::stride]
-    for rid in ids:
-        site, p = web.site_truth(rid), web.build(rid)
-        p.nat["fault"] = None
-        take(p, site, "national")
     return out
 
 
@@ -117,12 +70,8 @@ def corpus(stride: int) -> list[tuple[str, str, dict]]:
                     continue
                 out.append((f"fixture/{p.relative_to(ROOT)}", "page", {"source": p.read_bytes()}))
     out += _render_pages()
-    for name, kind, a in _sandbox_pages(stride):
-        try:  # a file linked straight from a list is no page
-            parse(a["source"], url=a["url"], content_type=a["content_type"])
-        except ParseError:
-            continue
-        out.append((name, kind, a))
+    import bench_parse as B
+    out += B.portal_pages(stride)
     out += _file_pages()
     return out
 

@@ -75,6 +75,15 @@ cdef str _collapse(str text):
         free(buf)
 
 
+cdef bint _blank(str text):
+    """Every character whitespace (str.isspace), as a text that only spaces a cell."""
+    cdef Py_UCS4 ch
+    for ch in text:
+        if not Py_UNICODE_ISSPACE(ch):
+            return False
+    return True
+
+
 cdef str _node_text(tree.xmlNode* node):
     return PyUnicode_DecodeUTF8(<const char*>node.content, strlen(<const char*>node.content), "replace")
 
@@ -207,18 +216,39 @@ cdef class Reader:
         return out
 
     cdef str _cell_text(self, tree.xmlNode* td, _Element proxy):
-        """htmldoc's reading of a cell, stripped, image markers left out."""
-        cdef tree.xmlNode* only = td.children
-        if only is NULL:
+        """htmldoc's reading of a cell, stripped, image markers left out. A cell with one text
+        that is not all whitespace (most cells, however deep their <p><span>) reads as that
+        text: the line breaks and image lines around it are stripped off its ends."""
+        cdef tree.xmlNode* node = td.children
+        cdef int printed = 0
+        only = None
+        while node is not NULL:  # the text nodes below td, in document order
+            if _is_text(node):
+                if node.content is not NULL and node.content[0] != 0:
+                    text = _node_text(node)
+                    if not _blank(text):
+                        printed += 1
+                        if printed > 1:
+                            break
+                        only = text
+            elif node.type == tree.XML_ELEMENT_NODE and node.children is not NULL:
+                node = node.children
+                continue
+            while node.next is NULL:
+                node = node.parent
+                if node is td:
+                    break
+            if node is td:
+                break
+            node = node.next
+        if printed == 0:
             return ""
-        if only.next is NULL and only.type == tree.XML_TEXT_NODE and only.content is not NULL:
-            text = _collapse(_node_text(only))  # the commonest cell: one text node
-            if self.image_mark in text:
-                text = text.replace(self.image_mark, "")
-            return text.strip()
-        out = ["\n"]
-        self._inside(td, out, None, proxy)
-        text = "".join(out)
+        if printed == 1:
+            text = _collapse(only)
+        else:
+            out = ["\n"]
+            self._inside(td, out, None, proxy)
+            text = "".join(out)
         if self.image_mark in text:
             text = text.replace(self.image_mark, "")
         return text.strip()
