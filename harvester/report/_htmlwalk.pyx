@@ -137,17 +137,19 @@ cdef class Reader:
     cdef object make_cell
     cdef object make_row
     cdef object span
+    cdef object reserve
     cdef int max_colspan
     cdef dict flags_by_name  # node name pointer -> flags (libxml2 interns names per document)
 
     def __init__(self, block_tags, str image_line, str image_mark, make_cell, make_row, span,
-                 int max_colspan):
+                 reserve, int max_colspan):
         self.block_tags = frozenset(block_tags)
         self.image_line = image_line
         self.image_mark = image_mark
         self.make_cell = make_cell
         self.make_row = make_row
         self.span = span
+        self.reserve = reserve
         self.max_colspan = max_colspan
         self.flags_by_name = {}
 
@@ -275,7 +277,7 @@ cdef class Reader:
                     node = NULL
             if node is not NULL:
                 node = node.next
-        cdef Py_ssize_t n = len(trs), r, c, col, last, colspan, width = 0
+        cdef Py_ssize_t n = len(trs), r, c, colspan, width = 0
         cdef list until = []
         cdef list out = []
         cdef list cells
@@ -299,13 +301,7 @@ cdef class Reader:
                         colspan = span(value, self.max_colspan)
                 cells.append(make_cell(self._cell_text(td, table), c, colspan))
                 if rowspan is not None:
-                    last = r + span(rowspan, n - r) - 1
-                    if last > r:
-                        if len(until) < c + colspan:
-                            until.extend([-1] * (c + colspan - len(until)))
-                        for col in range(c, c + colspan):
-                            if until[col] < last:
-                                until[col] = last
+                    self.reserve(until, c, colspan, r + span(rowspan, n - r) - 1)
                 c += colspan
                 td = td.next
             while c < len(until) and until[c] >= r:

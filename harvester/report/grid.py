@@ -48,6 +48,15 @@ def _cell_text(td) -> str:
     return text_of(td).replace(IMAGE_MARK, "")
 
 
+def reserve(until: list[int], col: int, colspan: int, last: int) -> None:
+    """Grid columns col .. col+colspan-1 taken down to row `last` by a cell's rowspan."""
+    if len(until) < col + colspan:
+        until.extend([-1] * (col + colspan - len(until)))
+    for c in range(col, col + colspan):
+        if until[c] < last:
+            until[c] = last
+
+
 def table_rows(table, table_id: int, text=_cell_text) -> list[Row]:
     """Rows of a leaf table with grid columns; spans are expanded only to place later cells.
     ``text`` gives a cell's printed text (htmldoc passes its own reading of the cell)."""
@@ -78,13 +87,7 @@ def table_rows(table, table_id: int, text=_cell_text) -> list[Row]:
                 rowspan, colspan = None, 1
             append(cell(text(td), c, colspan))
             if rowspan is not None:
-                last = r + span(rowspan, n - r) - 1
-                if last > r:
-                    if len(until) < c + colspan:
-                        until.extend([-1] * (c + colspan - len(until)))
-                    for col in range(c, c + colspan):
-                        if until[col] < last:
-                            until[col] = last
+                reserve(until, c, colspan, r + span(rowspan, n - r) - 1)
             c += colspan
         if until:
             while c < len(until) and until[c] >= r:

@@ -13,7 +13,7 @@ from lxml import etree
 
 from .cells import Row, cell, read_line
 from .decode import clean_controls
-from .grid import IMAGE_MARK, MAX_COLSPAN, is_data_table, is_leaf, span, table_rows, text_of
+from .grid import IMAGE_MARK, MAX_COLSPAN, is_data_table, is_leaf, reserve, span, table_rows, text_of
 
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*>", re.I)
 _WS = re.compile(r"[\s\u00a0\u3000]+")
@@ -194,4 +194,5 @@ def _inside(el, out: list[str]) -> None:
 
 
 # The compiled walks, told what the Python ones above know; None when the module is not built.
-WALK = _Compiled(_BLOCK_SET, _IMAGE_LINE, IMAGE_MARK, cell, Row, span, MAX_COLSPAN) if _Compiled else None
+WALK = (_Compiled(_BLOCK_SET, _IMAGE_LINE, IMAGE_MARK, cell, Row, span, reserve, MAX_COLSPAN)
+        if _Compiled else None)
