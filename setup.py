@@ -3,7 +3,7 @@ in C); everything else about the package is declared in pyproject.toml.
 
 The module is optional: without Cython (scrapyd-deploy building an egg in a plain venv) or
 without a C compiler, the package installs without it and htmldoc uses its Python walks, which
-give the same rows (tests/report/test_htmlwalk.py).
+give the same rows (tests/report/test_fast_paths.py).
 """
 
 from setuptools import Extension, setup

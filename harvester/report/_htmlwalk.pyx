@@ -4,8 +4,11 @@ grid's Python walks, read straight from the nodes instead of through one lxml pr
 per node (most of what reading a page cost beyond lxml's own parse).
 
 Optional: harvester/report/htmldoc.py uses the Python walks when this module is not built, and
-tests/report/test_htmlwalk.py checks both give the same rows. What the walks know (block tags,
-the image marker, how a cell becomes a Cell) is handed in by htmldoc, never written here.
+tests/report/test_fast_paths.py checks both give the same rows. What the walks know (block
+tags, the image marker, how a cell becomes a Cell) is handed in by htmldoc, never written here.
+
+The walks hold raw node pointers across the Python calls they make (on_table, make_cell, span,
+reserve, make_row): those must read the tree, never change it.
 """
 
 from cpython.unicode cimport PyUnicode_DecodeUTF8, PyUnicode_FromKindAndData, PyUnicode_4BYTE_KIND
@@ -139,7 +142,7 @@ cdef class Reader:
     cdef object span
     cdef object reserve
     cdef int max_colspan
-    cdef dict flags_by_name  # node name pointer -> flags (libxml2 interns names per document)
+    cdef dict flags_by_name  # node name pointer -> (flags, name): libxml2 interns names
 
     def __init__(self, block_tags, str image_line, str image_mark, make_cell, make_row, span,
                  reserve, int max_colspan):
@@ -158,8 +161,10 @@ cdef class Reader:
             return 0
         key = <size_t>node.name
         found = self.flags_by_name.get(key)
-        if found is not None:
-            return found
+        # the name kept beside the flags tells a pointer reused for another name after its
+        # dictionary was freed (lxml keeps one for the process; that is not promised)
+        if found is not None and strcmp(<const char*>node.name, <const char*><bytes>(<tuple>found)[1]) == 0:
+            return (<tuple>found)[0]
         name = PyUnicode_DecodeUTF8(<const char*>node.name, strlen(<const char*>node.name), "replace")
         cdef int flags = 0
         if name in self.block_tags:
@@ -176,7 +181,7 @@ cdef class Reader:
             flags |= CELL
         if len(self.flags_by_name) > 4096:  # names of many documents: start afresh
             self.flags_by_name.clear()
-        self.flags_by_name[key] = flags
+        self.flags_by_name[key] = (flags, <bytes>node.name)
         return flags
 
     cdef int _inside(self, tree.xmlNode* el, list out, object on_table, _Element proxy) except -1:
@@ -210,9 +215,16 @@ cdef class Reader:
         return 0
 
     def pieces(self, _Element root not None, on_table=None) -> list:
-        """htmldoc._pieces(root, [], on_table): root's own block break, then its inside."""
+        """htmldoc._pieces(root, [], on_table): root's own block break (or its stand-in, for a
+        table on_table stands in for), then its inside."""
         out = []
-        if self._flags(root._c_node) & BLOCK:
+        cdef int flags = self._flags(root._c_node)
+        if flags & BLOCK:
+            if flags & TABLE and on_table is not None:
+                stand_in = on_table(root)
+                if stand_in is not None:
+                    out.append(stand_in)
+                    return out
             out.append("\n")
         self._inside(root._c_node, out, on_table, root)
         return out

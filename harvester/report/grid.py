@@ -20,10 +20,12 @@ LAYOUT_TEXT = 300
 
 
 def span(value: str | None, limit: int) -> int:
+    """A rowspan or colspan attribute as a count from 1 to `limit`: its ASCII digits (as a
+    browser reads it, ２ or ² is no number), 1 when it has none."""
     if value is None:
         return 1
-    if not value.isdigit():
-        value = "".join(ch for ch in value if ch.isdigit())[:4]
+    if not (value.isascii() and value.isdigit()):
+        value = "".join([ch for ch in value if "0" <= ch <= "9"])[:4]
     n = int(value) if value else 1
     return min(max(n, 1), limit)
 

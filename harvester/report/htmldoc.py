@@ -7,6 +7,7 @@ kept aside for the title, date and parse-status rules.
 
 from __future__ import annotations
 
+import logging
 import re
 
 from lxml import etree
@@ -33,6 +34,9 @@ _PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=Tru
 try:  # the same walks compiled (setup.py); without it, the Python walks below
     from ._htmlwalk import Reader as _Compiled
 except ImportError:
+    _Compiled = None
+except Exception as e:  # built against another lxml: rebuild it (pip install -e .)
+    logging.getLogger(__name__).warning("compiled HTML walk not loaded (%s); using the Python walks", e)
     _Compiled = None
 
 
@@ -71,8 +75,8 @@ def read_html(text: str) -> Page:
     etree.strip_elements(doc, *_DROP, with_tail=False)
     tables: list[list[Row]] = []
 
-    def data_table(table) -> str | None:
-        """The stand-in line of a leaf data table (its rows kept in `tables`), else None."""
+    def data_table(table) -> list[Row] | None:
+        """The rows of a leaf data table, which stand in the pieces for it; else None."""
         if table is doc or not is_leaf(table):
             return None
         grid = (WALK.table_rows(table, len(tables)) if WALK is not None
@@ -80,27 +84,38 @@ def read_html(text: str) -> Page:
         if not is_data_table(table, grid):
             return None
         tables.append(grid)
-        return f"\n{_MARK}T{len(tables) - 1}{_MARK}\n"
+        return grid
 
-    rows: list[Row] = []
     pieces = WALK.pieces(doc, data_table) if WALK is not None else _pieces(doc, [], data_table)
+    # the text between data tables read as lines; each table's rows in its place (found by
+    # identity: no text on the page can pass for a table)
+    rows: list[Row] = []
+    start = 0
+    for grid in tables:
+        at = pieces.index(grid, start)
+        _read_lines(pieces[start:at], rows)
+        rows.extend(grid)
+        start = at + 1
+    _read_lines(pieces[start:] if start else pieces, rows)
+    return Page(rows, title, meta, attachments)
+
+
+def _read_lines(pieces: list[str], rows: list[Row]) -> None:
+    """The lines of joined text pieces as rows: a line of text, or an image marker."""
     for raw in "".join(pieces).split("\n"):
         s = raw.strip(" \u00a0\u3000\t")
         if not s:
             continue
         if s == IMAGE_MARK:
             rows.append(Row([], None, None, True, True))
-        elif s.startswith(_MARK) and s.endswith(_MARK):
-            rows.extend(tables[int(s.strip(_MARK)[1:])])
         else:
             rows.append(read_line(s.replace(IMAGE_MARK, "") if _MARK in s else s))
-    return Page(rows, title, meta, attachments)
 
 
 def _pieces(root, out: list[str], data_table=None) -> list[str]:
     """The text of `root` as it reads, in one walk of the tree: source whitespace collapsed in
     each text node, a line break around each block and after <br>, an image marker line for
-    each <img>; a data table (when `data_table` gives a stand-in line) is replaced by that line.
+    each <img>; a data table (when `data_table` gives a stand-in for it) is replaced by that.
     Walking once instead of rewriting every node's text first is what keeps pages cheap."""
     append = out.append
     collapse = _WS.sub

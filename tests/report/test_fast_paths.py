@@ -198,6 +198,36 @@ def test_both_walks_read_each_fixture_alike(name):
 
 
 @WALKS
+def test_text_that_looks_like_the_readers_markers_is_read_as_text(walk):
+    """A page's own private-use characters (U+E000 is the image marker's) never pass for a
+    table or break the page: each table's rows appear once, where the table stands."""
+    table = "<table><tr><td>本年新收</td><td>12</td></tr><tr><td>自然人</td><td>3</td></tr></table>"
+    page = f"<p>\ue000</p><p>\ue000T0\ue000</p>{table}<p>\ue000T0\ue000 尾</p>"
+    with walking(walk):
+        rows = H.read_html(page).rows
+    texts = [[c.text for c in r.cells] for r in rows]
+    assert texts == [["\ue000"], ["\ue000T0\ue000"], ["本年新收", "12"], ["自然人", "3"], ["\ue000T0\ue000 尾"]]
+    assert [r.table for r in rows] == [None, None, 0, 0, None]
+
+
+@WALKS
+@pytest.mark.parametrize("value, expected", [("2", 2), (" 3 ", 3), ("2;", 2), ("x", 1), ("0", 1), ("-1", 1),
+                                             ("", 1), ("①", 1), ("²", 1), ("２", 1), ("99", 64), ("123456", 64)])
+def test_spans_read_as_a_browser_reads_them(walk, value, expected):
+    page = f"<table><tr><td colspan='{value}'>a</td><td>b</td><td>c</td></tr><tr><td>d</td><td>e</td></tr></table>"
+    with walking(walk):
+        first = H.read_html(page).rows[0]
+    assert [(c.text, c.col, c.span) for c in first.cells] == [("a", 0, expected), ("b", expected, 1),
+                                                              ("c", expected + 1, 1)]
+
+
+def test_a_table_at_the_root_is_offered_for_a_stand_in_by_both_walks():
+    table = etree.fromstring("<table><tr><td>1</td><td>2</td></tr></table>")
+    assert COMPILED.pieces(table, lambda t: ["stand-in"]) == H._pieces(table, [], lambda t: ["stand-in"])
+    assert COMPILED.pieces(table, lambda t: None) == H._pieces(table, [], lambda t: None)
+
+
+@WALKS
 def test_the_plain_reading_tells_the_layouts_apart(walk):
     """The comparison above can fail: a cell's line breaks, spans and spacing all show in it."""
     a = "<table><tr><td><p>1</p><p>2</p></td><td colspan=2>x  <b> y</b></td></tr></table>"
