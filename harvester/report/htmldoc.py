@@ -112,7 +112,7 @@ def _read_lines(pieces: list[str], rows: list[Row]) -> None:
             rows.append(read_line(s.replace(IMAGE_MARK, "") if _MARK in s else s))
 
 
-def _pieces(root, out: list[str], data_table=None) -> list[str]:
+def _pieces(root, out: list, data_table=None) -> list:
     """The text of `root` as it reads, in one walk of the tree: source whitespace collapsed in
     each text node, a line break around each block and after <br>, an image marker line for
     each <img>; a data table (when `data_table` gives a stand-in for it) is replaced by that.
