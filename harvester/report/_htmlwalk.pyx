@@ -267,9 +267,6 @@ cdef class Reader:
             text = text.replace(self.image_mark, "")
         return text.strip()
 
-    def cell_text(self, _Element td not None) -> str:
-        return self._cell_text(td._c_node, td)
-
     def table_rows(self, _Element table not None, table_id) -> list:
         """grid.table_rows(table, table_id, htmldoc's cell reader), walked in C."""
         cdef tree.xmlNode* top = table._c_node
