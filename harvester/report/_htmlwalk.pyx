@@ -142,10 +142,16 @@ cdef class Reader:
     cdef object span
     cdef object reserve
     cdef int max_colspan
+    cdef dict cells       # make_cell's memo: (text, column, span) -> Cell, looked up here first
+    cdef Py_ssize_t memo_text  # ... for texts up to this long
+    cdef Py_ssize_t layout_text  # a cell longer than this makes its table page layout
     cdef dict flags_by_name  # node name pointer -> (flags, name): libxml2 interns names
 
     def __init__(self, block_tags, str image_line, str image_mark, make_cell, make_row, span,
-                 reserve, int max_colspan):
+                 reserve, int max_colspan, dict cell_memo, Py_ssize_t memo_text, Py_ssize_t layout_text):
+        self.cells = cell_memo
+        self.memo_text = memo_text
+        self.layout_text = layout_text
         self.block_tags = frozenset(block_tags)
         self.image_line = image_line
         self.image_mark = image_mark
@@ -269,14 +275,40 @@ cdef class Reader:
 
     def table_rows(self, _Element table not None, table_id) -> list:
         """grid.table_rows(table, table_id, htmldoc's cell reader), walked in C."""
+        return self._rows(table, table_id, False)
+
+    def data_table(self, _Element table not None, table_id):
+        """table_rows when `table` is a leaf data table (grid.is_leaf and grid.is_data_table),
+        else None: told during the walk, a layout table left at its first long cell."""
+        return self._rows(table, table_id, True)
+
+    cdef int _span(self, str value, Py_ssize_t limit) except -1:
+        """span(value, limit): plain ASCII digits read here, anything else by span."""
+        cdef Py_ssize_t n = len(value), i, number = 0
+        cdef Py_UCS4 ch
+        if n == 0 or n > 9:
+            return self.span(value, limit)
+        for i in range(n):
+            ch = value[i]
+            if <long>ch < 48 or <long>ch > 57:
+                return self.span(value, limit)
+            number = number * 10 + (<long>ch - 48)
+        return 1 if number < 1 else (limit if number > limit else number)
+
+    cdef object _rows(self, _Element table, table_id, bint data_only):
         cdef tree.xmlNode* top = table._c_node
         cdef tree.xmlNode* node = top.children
         cdef tree.xmlNode* td
         cdef list trs = []
+        cdef int flags
         # every <tr> below the table, in document order (a leaf table: all its own)
         while node is not NULL:
-            if node.type == tree.XML_ELEMENT_NODE and self._flags(node) & TR:
-                trs.append(<size_t>node)
+            if node.type == tree.XML_ELEMENT_NODE:
+                flags = self._flags(node)
+                if flags & TR:
+                    trs.append(<size_t>node)
+                elif flags & TABLE and data_only:  # a nested table: no leaf
+                    return None
             if node.children is not NULL and node.type == tree.XML_ELEMENT_NODE:
                 node = node.children
                 continue
@@ -286,11 +318,13 @@ cdef class Reader:
                     node = NULL
             if node is not NULL:
                 node = node.next
-        cdef Py_ssize_t n = len(trs), r, c, colspan, width = 0
+        cdef Py_ssize_t n = len(trs), r, c, colspan, width = 0, widest = 0
         cdef list until = []
         cdef list out = []
         cdef list cells
-        make_cell, span = self.make_cell, self.span
+        cdef str text
+        cdef dict memo = self.cells
+        make_cell = self.make_cell
         for r in range(n):
             cells = []
             c = 0
@@ -307,17 +341,25 @@ cdef class Reader:
                     rowspan = _attribute(td, b"rowspan")
                     value = _attribute(td, b"colspan")
                     if value is not None:
-                        colspan = span(value, self.max_colspan)
-                cells.append(make_cell(self._cell_text(td, table), c, colspan))
+                        colspan = self._span(value, self.max_colspan)
+                text = self._cell_text(td, table)
+                if data_only and len(text) > self.layout_text:  # prose: page layout
+                    return None
+                found = memo.get((text, c, colspan)) if len(text) <= self.memo_text else None
+                cells.append(found if found is not None else make_cell(text, c, colspan))
                 if rowspan is not None:
-                    self.reserve(until, c, colspan, r + span(rowspan, n - r) - 1)
+                    self.reserve(until, c, colspan, r + self._span(rowspan, n - r) - 1)
                 c += colspan
                 td = td.next
             while c < len(until) and until[c] >= r:
                 c += 1
             if c > width:
                 width = c
+            if len(cells) > widest:
+                widest = len(cells)
             out.append(self.make_row(cells, table_id))
+        if data_only and widest < 2:  # no rows, or one column: not statistics
+            return None
         for row in out:
             row.width = width
         return out

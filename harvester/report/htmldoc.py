@@ -12,9 +12,10 @@ import re
 
 from lxml import etree
 
-from .cells import Row, cell, read_line
+from .cells import _CELLS, _MEMO_TEXT, Row, cell, read_line
 from .decode import clean_controls
-from .grid import IMAGE_MARK, MAX_COLSPAN, is_data_table, is_leaf, reserve, span, table_rows, text_of
+from .grid import (IMAGE_MARK, LAYOUT_TEXT, MAX_COLSPAN, is_data_table, is_leaf, reserve, span, table_rows,
+                   text_of)
 
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*>", re.I)
 _WS = re.compile(r"[\s\u00a0\u3000]+")
@@ -77,13 +78,17 @@ def read_html(text: str) -> Page:
 
     def data_table(table) -> list[Row] | None:
         """The rows of a leaf data table, which stand in the pieces for it; else None."""
-        if table is doc or not is_leaf(table):
+        if table is doc:
             return None
-        grid = (WALK.table_rows(table, len(tables)) if WALK is not None
-                else table_rows(table, len(tables), _cell_reader(table)))
-        if not is_data_table(table, grid):
-            return None
-        tables.append(grid)
+        if WALK is not None:
+            grid = WALK.data_table(table, len(tables))
+        elif is_leaf(table):
+            grid = table_rows(table, len(tables), _cell_reader(table))
+            grid = grid if is_data_table(table, grid) else None
+        else:
+            grid = None
+        if grid is not None:
+            tables.append(grid)
         return grid
 
     pieces = WALK.pieces(doc, data_table) if WALK is not None else _pieces(doc, [], data_table)
@@ -208,6 +213,7 @@ def _inside(el, out: list[str]) -> None:
             out.append(_WS.sub(" ", tail))
 
 
-# The compiled walks, told what the Python ones above know; None when the module is not built.
-WALK = (_Compiled(_BLOCK_SET, _IMAGE_LINE, IMAGE_MARK, cell, Row, span, reserve, MAX_COLSPAN)
-        if _Compiled else None)
+# The compiled walks, told what the Python ones above know (cell's memo too, looked up before
+# calling it); None when the module is not built.
+WALK = (_Compiled(_BLOCK_SET, _IMAGE_LINE, IMAGE_MARK, cell, Row, span, reserve, MAX_COLSPAN,
+                  _CELLS, _MEMO_TEXT, LAYOUT_TEXT) if _Compiled else None)

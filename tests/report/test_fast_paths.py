@@ -134,10 +134,12 @@ def _table(rng, depth=0) -> str:
         for _ in range(rng.randint(1, 5)):
             attrs = ""
             if rng.random() < 0.2:
-                attrs += f' colspan="{rng.choice(["2", "3", "x", "2;"])}"'
+                attrs += f' colspan="{rng.choice(["2", "3", "x", "2;", "0", "99", " 3", "1234567890"])}"'
             if rng.random() < 0.2:
-                attrs += f' rowspan="{rng.choice(["2", "3", "9"])}"'
-            body = _table(rng, depth + 1) if depth < 1 and rng.random() < 0.05 else _inline(rng)
+                attrs += f' rowspan="{rng.choice(["2", "3", "9", "0", "x"])}"'
+            r = rng.random()  # a nested table, or a prose cell (both make a layout table), or text
+            body = (_table(rng, depth + 1) if depth < 1 and r < 0.05 else
+                    "某" * rng.choice([299, 300, 301]) if r < 0.08 else _inline(rng))
             cells.append(f"<{rng.choice(['td', 'td', 'th'])}{attrs}>{body}</td>")
         rows.append("<tr>" + rng.choice(SPACES) + "".join(cells) + "</tr>")
     body = "\n".join(rows)
