@@ -7,6 +7,10 @@ Optional: harvester/report/htmldoc.py uses the Python walks when this module is 
 tests/report/test_fast_paths.py checks both give the same rows. What the walks know (block
 tags, the image marker, how a cell becomes a Cell) is handed in by htmldoc, never written here.
 
+The walks read the tree as htmldoc leaves it for its Python walks, without changing it: the
+root's <head> (with its tail) and every element of `drop_tags` (without its tail) are passed
+over as if removed, the texts on either side joined as lxml joins them once it is removed.
+
 The walks hold raw node pointers across the Python calls they make (on_table, make_cell, span,
 reserve, make_row): those must read the tree, never change it.
 """
@@ -29,6 +33,8 @@ cdef enum:
     TABLE = 8
     TR = 16
     CELL = 32
+    DROP = 64
+    HEAD = 128
 
 
 cdef inline bint _is_text(tree.xmlNode* node):
@@ -91,29 +97,6 @@ cdef str _node_text(tree.xmlNode* node):
     return PyUnicode_DecodeUTF8(<const char*>node.content, strlen(<const char*>node.content), "replace")
 
 
-cdef tree.xmlNode* _text_run(tree.xmlNode* node, list out):
-    """Append the collapsed text of the run of text nodes starting at `node` (lxml joins a run
-    into one .text or .tail); return the first node after the run."""
-    cdef tree.xmlNode* first = node
-    cdef int count = 0
-    while node is not NULL and _is_text(node):
-        count += 1
-        node = node.next
-    if count == 1:
-        if first.content is not NULL and first.content[0] != 0:
-            out.append(_collapse(_node_text(first)))
-    elif count > 1:
-        parts = []
-        while first is not node:
-            if first.content is not NULL:
-                parts.append(_node_text(first))
-            first = first.next
-        text = "".join(parts)
-        if text:
-            out.append(_collapse(text))
-    return node
-
-
 cdef str _attribute(tree.xmlNode* node, const char* name):
     """node.get(name) for an attribute in no namespace: its text, "" when it has no value."""
     cdef tree.xmlAttr* attr = node.properties
@@ -135,6 +118,7 @@ cdef class Reader:
     """The walks of one configuration (htmldoc makes one at import)."""
 
     cdef frozenset block_tags
+    cdef frozenset drop_tags
     cdef str image_line
     cdef str image_mark
     cdef object make_cell
@@ -147,8 +131,10 @@ cdef class Reader:
     cdef Py_ssize_t layout_text  # a cell longer than this makes its table page layout
     cdef dict flags_by_name  # node name pointer -> (flags, name): libxml2 interns names
 
-    def __init__(self, block_tags, str image_line, str image_mark, make_cell, make_row, span,
-                 reserve, int max_colspan, dict cell_memo, Py_ssize_t memo_text, Py_ssize_t layout_text):
+    def __init__(self, block_tags, drop_tags, str image_line, str image_mark, make_cell, make_row,
+                 span, reserve, int max_colspan, dict cell_memo, Py_ssize_t memo_text,
+                 Py_ssize_t layout_text):
+        self.drop_tags = frozenset(drop_tags)
         self.cells = cell_memo
         self.memo_text = memo_text
         self.layout_text = layout_text
@@ -175,6 +161,10 @@ cdef class Reader:
         cdef int flags = 0
         if name in self.block_tags:
             flags |= BLOCK
+        if name in self.drop_tags:
+            flags |= DROP
+        if name == "head":
+            flags |= HEAD
         if name == "br":
             flags |= BR
         elif name == "img":
@@ -190,17 +180,66 @@ cdef class Reader:
         self.flags_by_name[key] = (flags, <bytes>node.name)
         return flags
 
-    cdef int _inside(self, tree.xmlNode* el, list out, object on_table, _Element proxy) except -1:
+    cdef inline bint _dropped(self, tree.xmlNode* node) except -1:
+        return node.type == tree.XML_ELEMENT_NODE and self._flags(node) & DROP
+
+    cdef tree.xmlNode* _text_run(self, tree.xmlNode* node, list out, tree.xmlNode* head) except? NULL:
+        """Append the collapsed text of the run of text nodes starting at `node`, dropped
+        elements (and `head` with its tail) passed over (lxml joins a run into one .text or
+        .tail); return the first node after the run."""
+        cdef tree.xmlNode* first = NULL
+        cdef tree.xmlNode* only = NULL
+        cdef int count = 0
+        parts = None
+        while node is not NULL:
+            if _is_text(node):
+                if node.content is not NULL and node.content[0] != 0:
+                    count += 1
+                    if count == 1:
+                        only = node
+                    else:
+                        if count == 2:
+                            parts = [_node_text(only)]
+                        parts.append(_node_text(node))
+                node = node.next
+            elif node is head:  # removed with its tail
+                node = node.next
+                while node is not NULL and _is_text(node):
+                    node = node.next
+            elif self._dropped(node):
+                node = node.next
+            else:
+                break
+        if count == 1:
+            out.append(_collapse(_node_text(only)))
+        elif count > 1:
+            out.append(_collapse("".join(parts)))
+        return node
+
+    cdef tree.xmlNode* _first_head(self, tree.xmlNode* root) except? NULL:
+        """root.find("head"): the child htmldoc removes."""
+        cdef tree.xmlNode* child = root.children
+        while child is not NULL:
+            if child.type == tree.XML_ELEMENT_NODE and self._flags(child) & HEAD:
+                return child
+            child = child.next
+        return NULL
+
+    cdef int _inside(self, tree.xmlNode* el, list out, object on_table, _Element proxy,
+                     tree.xmlNode* head=NULL) except -1:
         """The text of el's children as it reads, block breaks, <br> and image lines included;
         a table that on_table stands in for is replaced by its stand-in line."""
         cdef tree.xmlNode* child = el.children
         cdef int flags
         while child is not NULL:
-            if _is_text(child):
-                child = _text_run(child, out)
+            if _is_text(child) or child is head:
+                child = self._text_run(child, out, head)
                 continue
             if child.type == tree.XML_ELEMENT_NODE:
                 flags = self._flags(child)
+                if flags & DROP:
+                    child = self._text_run(child, out, head)
+                    continue
                 if flags & BLOCK:
                     stand_in = None
                     if flags & TABLE and on_table is not None:
@@ -232,7 +271,7 @@ cdef class Reader:
                     out.append(stand_in)
                     return out
             out.append("\n")
-        self._inside(root._c_node, out, on_table, root)
+        self._inside(root._c_node, out, on_table, root, self._first_head(root._c_node))
         return out
 
     cdef str _cell_text(self, tree.xmlNode* td, _Element proxy):
@@ -251,7 +290,7 @@ cdef class Reader:
                         if printed > 1:
                             break
                         only = text
-            elif node.type == tree.XML_ELEMENT_NODE and node.children is not NULL:
+            elif node.type == tree.XML_ELEMENT_NODE and node.children is not NULL and not self._dropped(node):
                 node = node.children
                 continue
             while node.next is NULL:
@@ -303,13 +342,12 @@ cdef class Reader:
         cdef int flags
         # every <tr> below the table, in document order (a leaf table: all its own)
         while node is not NULL:
-            if node.type == tree.XML_ELEMENT_NODE:
-                flags = self._flags(node)
-                if flags & TR:
-                    trs.append(<size_t>node)
-                elif flags & TABLE and data_only:  # a nested table: no leaf
-                    return None
-            if node.children is not NULL and node.type == tree.XML_ELEMENT_NODE:
+            flags = self._flags(node)
+            if flags & TR:
+                trs.append(<size_t>node)
+            elif flags & TABLE and data_only:  # a nested table: no leaf
+                return None
+            if node.children is not NULL and node.type == tree.XML_ELEMENT_NODE and not flags & DROP:
                 node = node.children
                 continue
             while node is not NULL and node.next is NULL:

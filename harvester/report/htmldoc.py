@@ -70,10 +70,11 @@ def read_html(text: str) -> Page:
     title_el = next(doc.iter("title"), None)
     title = _WS.sub(" ", text_of(title_el)).strip() if title_el is not None else None
     attachments = [href for href in _HREFS(doc) if _ATTACHMENT.search(href)]
-    head = doc.find("head")
-    if head is not None:
-        head.getparent().remove(head)
-    etree.strip_elements(doc, *_DROP, with_tail=False)
+    if WALK is None:  # (the compiled walks pass over these as if removed)
+        head = doc.find("head")
+        if head is not None:
+            head.getparent().remove(head)
+        etree.strip_elements(doc, *_DROP, with_tail=False)
     tables: list[list[Row]] = []
 
     def data_table(table) -> list[Row] | None:
@@ -215,5 +216,5 @@ def _inside(el, out: list[str]) -> None:
 
 # The compiled walks, told what the Python ones above know (cell's memo too, looked up before
 # calling it); None when the module is not built.
-WALK = (_Compiled(_BLOCK_SET, _IMAGE_LINE, IMAGE_MARK, cell, Row, span, reserve, MAX_COLSPAN,
+WALK = (_Compiled(_BLOCK_SET, _DROP, _IMAGE_LINE, IMAGE_MARK, cell, Row, span, reserve, MAX_COLSPAN,
                   _CELLS, _MEMO_TEXT, LAYOUT_TEXT) if _Compiled else None)

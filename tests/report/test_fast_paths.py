@@ -112,8 +112,16 @@ def _text(rng) -> str:
     return "".join(rng.choice(SPACES) + rng.choice(WORDS) for _ in range(rng.randint(1, 3))) + rng.choice(SPACES)
 
 
+# elements the reader reads as removed (htmldoc._DROP), their tails kept: texts on either side join
+DROPPED = ["<script>var s = '<p>1</p>';</script>", "<style>td {color: red}</style>", "<noscript><p>启用</p></noscript>",
+           "<template><tr><td>9</td></tr></template>", "<button>打印</button>", "<select><option>2</option></select>",
+           "<svg><text>3</text></svg>", "<iframe src='x'></iframe>", "<textarea> 4 </textarea>"]
+
+
 def _inline(rng, depth=0) -> str:
     r = rng.random()
+    if r < 0.08:
+        return rng.choice(SPACES) + rng.choice(DROPPED) + rng.choice(SPACES) + _text(rng)
     if depth > 2 or r < 0.45:
         return _text(rng)
     if r < 0.55:
@@ -141,7 +149,8 @@ def _table(rng, depth=0) -> str:
             body = (_table(rng, depth + 1) if depth < 1 and r < 0.05 else
                     "某" * rng.choice([299, 300, 301]) if r < 0.08 else _inline(rng))
             cells.append(f"<{rng.choice(['td', 'td', 'th'])}{attrs}>{body}</td>")
-        rows.append("<tr>" + rng.choice(SPACES) + "".join(cells) + "</tr>")
+        rows.append("<tr>" + rng.choice(SPACES) + "".join(cells) + "</tr>"
+                    + (rng.choice(DROPPED) if rng.random() < 0.05 else ""))
     body = "\n".join(rows)
     return f"<table>{'<tbody>' + body + '</tbody>' if rng.random() < 0.3 else body}</table>{rng.choice(SPACES)}"
 
@@ -152,8 +161,11 @@ def html_page(rng) -> str:
         r = rng.random()
         parts.append(_table(rng) if r < 0.4 else f"<{rng.choice(BLOCKS)}>{_inline(rng)}</p>" if r < 0.8
                      else "<script>var s = '<p>x</p>';</script>" + _inline(rng))
-    head = "<head><title> 某某市2023年 政府信息公开\n年报 </title><meta name='ArticleTitle' content=' 标题 '></head>"
-    return f"<html>{head if rng.random() < 0.7 else ''}<body>{''.join(parts)}<a href='f.pdf'>附件</a></body></html>"
+    head = ("<head><title> 某某市2023年 政府信息公开\n年报 </title><meta name='ArticleTitle' content=' 标题 '>"
+            + rng.choice(["", "<script>document.write('<table><tr><td>1</td><td>2</td></tr></table>')</script>",
+                          "<style>p {}</style>"]) + "</head>" + rng.choice(["", " ", "\n尾"]))
+    return (f"<html>{rng.choice(['', ' ', '前'])}{head if rng.random() < 0.7 else ''}<body>{''.join(parts)}"
+            f"<a href='f.pdf'>附件</a></body></html>")
 
 
 COMPILED = H.WALK
