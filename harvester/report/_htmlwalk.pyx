@@ -259,6 +259,40 @@ cdef class Reader:
             child = child.next
         return 0
 
+    def page_facts(self, _Element root not None):
+        """What htmldoc reads of the whole tree before its walks, in one pass: each <meta>'s
+        (name, property, content) attributes (None where absent), the first <title> (an
+        element, or None) and the href of every <a> that has one, all in document order."""
+        cdef tree.xmlNode* top = root._c_node
+        cdef tree.xmlNode* node = top
+        cdef const char* name
+        metas, hrefs, title = [], [], None
+        while node is not NULL:
+            if node.type == tree.XML_ELEMENT_NODE and node.ns is NULL:
+                name = <const char*>node.name
+                if name[0] == b"a" and name[1] == 0:
+                    if node.properties is not NULL:
+                        href = _attribute(node, b"href")
+                        if href is not None:
+                            hrefs.append(href)
+                elif strcmp(name, b"meta") == 0:
+                    metas.append((_attribute(node, b"name"), _attribute(node, b"property"),
+                                  _attribute(node, b"content")))
+                elif title is None and strcmp(name, b"title") == 0:
+                    title = elementFactory(root._doc, node)
+            if node.children is not NULL and node.type == tree.XML_ELEMENT_NODE:
+                node = node.children
+                continue
+            while node is not NULL and node.next is NULL:
+                node = node.parent
+                if node is top:
+                    node = NULL
+            if node is top:
+                node = NULL
+            if node is not NULL:
+                node = node.next
+        return metas, title, hrefs
+
     def pieces(self, _Element root not None, on_table=None) -> list:
         """htmldoc._pieces(root, [], on_table): root's own block break (or its stand-in, for a
         table on_table stands in for), then its inside."""

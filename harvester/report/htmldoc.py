@@ -62,14 +62,18 @@ def read_html(text: str) -> Page:
         doc = None
     if doc is None:
         return Page([], None, {}, [])
+    if WALK is not None:
+        metas, title_el, hrefs = WALK.page_facts(doc)
+    else:
+        metas = [(m.get("name"), m.get("property"), m.get("content")) for m in doc.iter("meta")]
+        title_el, hrefs = next(doc.iter("title"), None), _HREFS(doc)
     meta = {}
-    for m in doc.iter("meta"):
-        name = (m.get("name") or m.get("property") or "").strip().lower()
-        if name and m.get("content") and name not in meta:
-            meta[name] = m.get("content").strip()
-    title_el = next(doc.iter("title"), None)
+    for name, prop, content in metas:
+        name = (name or prop or "").strip().lower()
+        if name and content and name not in meta:
+            meta[name] = content.strip()
     title = _WS.sub(" ", text_of(title_el)).strip() if title_el is not None else None
-    attachments = [href for href in _HREFS(doc) if _ATTACHMENT.search(href)]
+    attachments = [href for href in hrefs if _ATTACHMENT.search(href)]
     if WALK is None:  # (the compiled walks pass over these as if removed)
         head = doc.find("head")
         if head is not None:

@@ -122,6 +122,10 @@ def _inline(rng, depth=0) -> str:
     r = rng.random()
     if r < 0.08:
         return rng.choice(SPACES) + rng.choice(DROPPED) + rng.choice(SPACES) + _text(rng)
+    if r < 0.12:  # what page_facts reads anywhere in the tree: links, metas, a title
+        return rng.choice(["<a href='r.DOC?id=1'>附件1</a>", "<a name='top'>顶</a>", "<a href=''>空</a>",
+                           "<meta property='og:title' content='副'>", "<meta name='Keywords'>",
+                           "<meta name='ArticleTitle' content='后'>", "<title>第二</title>"]) + _text(rng)
     if depth > 2 or r < 0.45:
         return _text(rng)
     if r < 0.55:
