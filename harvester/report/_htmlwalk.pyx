@@ -17,7 +17,7 @@ reserve, make_row): those must read the tree, never change it.
 
 from cpython.unicode cimport PyUnicode_DecodeUTF8, PyUnicode_FromKindAndData, PyUnicode_4BYTE_KIND
 from libc.stdlib cimport malloc, free
-from libc.string cimport strlen, strcmp
+from libc.string cimport memcpy, strlen, strcmp
 from lxml.includes cimport tree
 from lxml.includes.etreepublic cimport _Element, elementFactory, import_lxml__etree
 
@@ -129,7 +129,12 @@ cdef class Reader:
     cdef dict cells       # make_cell's memo: (text, column, span) -> Cell, looked up here first
     cdef Py_ssize_t memo_text  # ... for texts up to this long
     cdef Py_ssize_t layout_text  # a cell longer than this makes its table page layout
-    cdef dict flags_by_name  # node name pointer -> (flags, name): libxml2 interns names
+    # the flags of a tag name by its pointer (libxml2 interns names), in a small table indexed
+    # by the pointer's bits; the name is kept beside them to tell a pointer reused for another
+    # name after its dictionary was freed (lxml keeps one for the process; that is not promised)
+    cdef size_t slot_name[256]
+    cdef int slot_flags[256]
+    cdef char slot_text[256][32]
 
     def __init__(self, block_tags, drop_tags, str image_line, str image_mark, make_cell, make_row,
                  span, reserve, int max_colspan, dict cell_memo, Py_ssize_t memo_text,
@@ -146,17 +151,23 @@ cdef class Reader:
         self.span = span
         self.reserve = reserve
         self.max_colspan = max_colspan
-        self.flags_by_name = {}
 
-    cdef int _flags(self, tree.xmlNode* node) except -1:
+    cdef inline int _flags(self, tree.xmlNode* node) except -1:
         if node.type != tree.XML_ELEMENT_NODE or node.ns is not NULL:
             return 0
-        key = <size_t>node.name
-        found = self.flags_by_name.get(key)
-        # the name kept beside the flags tells a pointer reused for another name after its
-        # dictionary was freed (lxml keeps one for the process; that is not promised)
-        if found is not None and strcmp(<const char*>node.name, <const char*><bytes>(<tuple>found)[1]) == 0:
-            return (<tuple>found)[0]
+        cdef size_t key = <size_t>node.name
+        cdef size_t slot = (key >> 3) & 255
+        if self.slot_name[slot] == key and strcmp(<const char*>node.name, self.slot_text[slot]) == 0:
+            return self.slot_flags[slot]
+        cdef int flags = self._name_flags(node)
+        cdef size_t length = strlen(<const char*>node.name)
+        if length < 32:
+            self.slot_name[slot] = key
+            self.slot_flags[slot] = flags
+            memcpy(self.slot_text[slot], node.name, length + 1)
+        return flags
+
+    cdef int _name_flags(self, tree.xmlNode* node) except -1:
         name = PyUnicode_DecodeUTF8(<const char*>node.name, strlen(<const char*>node.name), "replace")
         cdef int flags = 0
         if name in self.block_tags:
@@ -175,9 +186,6 @@ cdef class Reader:
             flags |= TR
         elif name == "td" or name == "th":
             flags |= CELL
-        if len(self.flags_by_name) > 4096:  # names of many documents: start afresh
-            self.flags_by_name.clear()
-        self.flags_by_name[key] = (flags, <bytes>node.name)
         return flags
 
     cdef inline bint _dropped(self, tree.xmlNode* node) except -1:
