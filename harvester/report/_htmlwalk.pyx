@@ -41,12 +41,6 @@ cdef inline bint _is_text(tree.xmlNode* node):
     return node.type == tree.XML_TEXT_NODE or node.type == tree.XML_CDATA_SECTION_NODE
 
 
-cdef inline bint _is_element_like(tree.xmlNode* node):
-    """What lxml iterates as an element's children: elements, comments, PIs, entity refs."""
-    return (node.type == tree.XML_ELEMENT_NODE or node.type == tree.XML_COMMENT_NODE
-            or node.type == tree.XML_PI_NODE or node.type == tree.XML_ENTITY_REF_NODE)
-
-
 cdef str _collapse(str text):
     """Every run of whitespace (str.isspace) as one space: htmldoc's _WS.sub(" ", text)."""
     cdef Py_ssize_t n = len(text), i, k = 0
@@ -354,14 +348,6 @@ cdef class Reader:
             text = text.replace(self.image_mark, "")
         return text.strip()
 
-    def table_rows(self, _Element table not None, table_id) -> list:
-        """grid.table_rows(table, table_id, htmldoc's cell reader), walked in C."""
-        return self._rows(table, table_id, False)
-
-    def data_table(self, _Element table not None, table_id):
-        """table_rows when `table` is a leaf data table (grid.is_leaf and grid.is_data_table),
-        else None: told during the walk, a layout table left at its first long cell."""
-        return self._rows(table, table_id, True)
 
     cdef int _span(self, str value, Py_ssize_t limit) except -1:
         """span(value, limit): plain ASCII digits read here, anything else by span."""
@@ -376,7 +362,10 @@ cdef class Reader:
             number = number * 10 + (<long>ch - 48)
         return 1 if number < 1 else (limit if number > limit else number)
 
-    cdef object _rows(self, _Element table, table_id, bint data_only):
+    def data_table(self, _Element table not None, table_id):
+        """grid.table_rows(table, table_id, htmldoc's cell reader) when `table` is a leaf data
+        table (grid.is_leaf and grid.is_data_table), else None: told during the walk, a layout
+        table left at its first long cell."""
         cdef tree.xmlNode* top = table._c_node
         cdef tree.xmlNode* node = top.children
         cdef tree.xmlNode* td
@@ -387,7 +376,7 @@ cdef class Reader:
             flags = self._flags(node)
             if flags & TR:
                 trs.append(<size_t>node)
-            elif flags & TABLE and data_only:  # a nested table: no leaf
+            elif flags & TABLE:  # a nested table: no leaf
                 return None
             if node.children is not NULL and node.type == tree.XML_ELEMENT_NODE and not flags & DROP:
                 node = node.children
@@ -423,7 +412,7 @@ cdef class Reader:
                     if value is not None:
                         colspan = self._span(value, self.max_colspan)
                 text = self._cell_text(td, table)
-                if data_only and len(text) > self.layout_text:  # prose: page layout
+                if len(text) > self.layout_text:  # prose: page layout
                     return None
                 found = memo.get((text, c, colspan)) if len(text) <= self.memo_text else None
                 cells.append(found if found is not None else make_cell(text, c, colspan))
@@ -438,7 +427,7 @@ cdef class Reader:
             if len(cells) > widest:
                 widest = len(cells)
             out.append(self.make_row(cells, table_id))
-        if data_only and widest < 2:  # no rows, or one column: not statistics
+        if widest < 2:  # no rows, or one column: not statistics
             return None
         for row in out:
             row.width = width

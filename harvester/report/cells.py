@@ -32,7 +32,7 @@ BLANK, NULL, NUMBER, LABEL = "blank", "null", "number", "label"
 _SHORT = 40
 # Texts up to this length are memoised (memo.py): labels, numbers and markers repeat across
 # cells and pages (the same template everywhere); longer lines are prose, seldom seen twice.
-_MEMO_TEXT = 40
+MEMO_TEXT = 40
 _PROSE = ("label", None, None, None)
 
 
@@ -49,7 +49,7 @@ def squash(text: str) -> str:
 
 
 def _norm_label(text: str) -> str:
-    if len(text) <= _MEMO_TEXT:
+    if len(text) <= MEMO_TEXT:
         return squash(text).translate(_LABEL_TABLE)
     text = squash(text)
     if _LABEL_CHARS.search(text) is None:
@@ -65,7 +65,7 @@ def norm_label(text: str) -> str:
     norm = _NORMS.get(text)
     if norm is None:
         norm = _norm_label(text)
-        if len(text) <= _MEMO_TEXT:
+        if len(text) <= MEMO_TEXT:
             memo.keep(_NORMS, text, norm)
     return norm
 
@@ -106,7 +106,7 @@ def _reading(text: str) -> tuple:
     found = _READINGS.get(text)
     if found is None:
         found = _read(text)
-        if len(text) <= _MEMO_TEXT:
+        if len(text) <= MEMO_TEXT:
             memo.keep(_READINGS, text, found)
     return found
 
@@ -147,17 +147,18 @@ class Cell:
 # Cells of short texts, remembered by (text, column, span): a Cell is never changed once made
 # (its norm is the same whoever asks first), so the cells every page of a template prints (its
 # labels, blanks and small numbers in the same columns) are made once, not once per page.
-_CELLS: dict[tuple, Cell] = memo.table()
+# (htmldoc's compiled walk looks its cells up here itself, calling cell only for the others.)
+CELLS: dict[tuple, Cell] = memo.table()
 
 
 def cell(text: str, col: int | None = None, span: int = 1) -> Cell:
     """Cell(text, col, span), the same object for the same short text in the same place."""
-    if len(text) > _MEMO_TEXT:
+    if len(text) > MEMO_TEXT:
         return Cell(text, col, span)
     key = (text, col, span)
-    found = _CELLS.get(key)
+    found = CELLS.get(key)
     if found is None:
-        found = memo.keep(_CELLS, key, Cell(text, col, span))
+        found = memo.keep(CELLS, key, Cell(text, col, span))
     return found
 
 
@@ -207,6 +208,6 @@ def read_line(text: str) -> Line:
     found = _LINES.get(text)
     if found is None:
         found = Line(text)
-        if len(text) <= _MEMO_TEXT:
+        if len(text) <= MEMO_TEXT:
             memo.keep(_LINES, text, found)
     return found

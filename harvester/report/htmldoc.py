@@ -12,7 +12,7 @@ import re
 
 from lxml import etree
 
-from .cells import _CELLS, _MEMO_TEXT, Row, cell, read_line
+from .cells import CELLS, MEMO_TEXT, Row, cell, read_line
 from .decode import clean_controls
 from .grid import (IMAGE_MARK, LAYOUT_TEXT, MAX_COLSPAN, is_data_table, is_leaf, reserve, span, table_rows,
                    text_of)
@@ -221,4 +221,4 @@ def _inside(el, out: list[str]) -> None:
 # The compiled walks, told what the Python ones above know (cell's memo too, looked up before
 # calling it); None when the module is not built.
 WALK = (_Compiled(_BLOCK_SET, _DROP, _IMAGE_LINE, IMAGE_MARK, cell, Row, span, reserve, MAX_COLSPAN,
-                  _CELLS, _MEMO_TEXT, LAYOUT_TEXT) if _Compiled else None)
+                  CELLS, MEMO_TEXT, LAYOUT_TEXT) if _Compiled else None)
