@@ -87,6 +87,17 @@ cdef bint _blank(str text):
     return True
 
 
+cdef inline tree.xmlNode* _following(tree.xmlNode* node, tree.xmlNode* top, bint descend):
+    """The node after `node` in document order below `top`, NULL past the last: its first child
+    when `descend` (and it is an element that has one), else the next sibling of it or of its
+    nearest ancestor that has one."""
+    if descend and node.children is not NULL and node.type == tree.XML_ELEMENT_NODE:
+        return node.children
+    while node is not top and node.next is NULL:
+        node = node.parent
+    return NULL if node is top else node.next
+
+
 cdef str _node_text(tree.xmlNode* node):
     return PyUnicode_DecodeUTF8(<const char*>node.content, strlen(<const char*>node.content), "replace")
 
@@ -282,17 +293,7 @@ cdef class Reader:
                                   _attribute(node, b"content")))
                 elif title is None and strcmp(name, b"title") == 0:
                     title = elementFactory(root._doc, node)
-            if node.children is not NULL and node.type == tree.XML_ELEMENT_NODE:
-                node = node.children
-                continue
-            while node is not NULL and node.next is NULL:
-                node = node.parent
-                if node is top:
-                    node = NULL
-            if node is top:
-                node = NULL
-            if node is not NULL:
-                node = node.next
+            node = _following(node, top, True)
         return metas, title, hrefs
 
     def pieces(self, _Element root not None, on_table=None) -> list:
@@ -326,16 +327,7 @@ cdef class Reader:
                         if printed > 1:
                             break
                         only = text
-            elif node.type == tree.XML_ELEMENT_NODE and node.children is not NULL and not self._dropped(node):
-                node = node.children
-                continue
-            while node.next is NULL:
-                node = node.parent
-                if node is td:
-                    break
-            if node is td:
-                break
-            node = node.next
+            node = _following(node, td, not self._dropped(node))
         if printed == 0:
             return ""
         if printed == 1:
@@ -347,7 +339,6 @@ cdef class Reader:
         if self.image_mark in text:
             text = text.replace(self.image_mark, "")
         return text.strip()
-
 
     cdef int _span(self, str value, Py_ssize_t limit) except -1:
         """span(value, limit): plain ASCII digits read here, anything else by span."""
@@ -378,15 +369,7 @@ cdef class Reader:
                 trs.append(<size_t>node)
             elif flags & TABLE:  # a nested table: no leaf
                 return None
-            if node.children is not NULL and node.type == tree.XML_ELEMENT_NODE and not flags & DROP:
-                node = node.children
-                continue
-            while node is not NULL and node.next is NULL:
-                node = node.parent
-                if node is top:
-                    node = NULL
-            if node is not NULL:
-                node = node.next
+            node = _following(node, top, not flags & DROP)
         cdef Py_ssize_t n = len(trs), r, c, colspan, width = 0, widest = 0
         cdef list until = []
         cdef list out = []
