@@ -170,7 +170,10 @@ def compare(mix, seconds: float) -> dict:
     (every memo emptied before each page), on `mix`: (name, bytes) pairs, or (name, arguments
     of parse) pairs for pages served with a URL and a Content-Type."""
     calls = [args if isinstance(args, dict) else {"source": args} for _, args in mix]
-    warm = lambda a: parse(**a)  # noqa: E731
+
+    def warm(a):
+        return parse(**a)
+
     # the cold pass empties the memos: the warm pass is timed only once an untimed pass has
     # filled them again (else its first page of each kind pays for them, and "warm" is not)
     best = best_passes({"lxml": lambda a: lxml.html.fromstring(a["source"]),

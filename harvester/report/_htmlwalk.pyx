@@ -200,7 +200,6 @@ cdef class Reader:
         """Append the collapsed text of the run of text nodes starting at `node`, dropped
         elements (and `head` with its tail) passed over (lxml joins a run into one .text or
         .tail); return the first node after the run."""
-        cdef tree.xmlNode* first = NULL
         cdef tree.xmlNode* only = NULL
         cdef int count = 0
         parts = None
